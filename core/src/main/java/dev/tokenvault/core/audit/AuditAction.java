@@ -1,0 +1,19 @@
+package dev.tokenvault.core.audit;
+
+/** The event names the vault writes (CloudTrail's {@code eventName}). */
+public final class AuditAction {
+  private AuditAction() {}
+
+  public static final String TOKENIZE = "Tokenize";
+  public static final String DETOKENIZE = "Detokenize";
+  public static final String GET_TOKEN_METADATA = "GetTokenMetadata";
+  public static final String DELETE_TOKEN = "DeleteToken";
+  public static final String CREATE_PAYMENT = "CreatePayment";
+  public static final String GET_PAYMENT = "GetPayment";
+  /** The key manager generated and wrapped a data key (the {@code kms:GenerateDataKey} analogue). */
+  public static final String GENERATE_DATA_KEY = "GenerateDataKey";
+  /** The key manager unwrapped a data key (the {@code kms:Decrypt} analogue). */
+  public static final String DECRYPT = "Decrypt";
+  public static final String ROTATE_KEY = "RotateKey";
+  public static final String AUTH_FAILURE = "AuthFailure";
+}

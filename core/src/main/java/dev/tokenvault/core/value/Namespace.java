@@ -1,0 +1,34 @@
+package dev.tokenvault.core.value;
+
+import java.util.regex.Pattern;
+
+/**
+ * A tenant (merchant, business unit) within the vault. Each namespace has its own data keys and
+ * fingerprint key: tenants never share a key, and one namespace can be crypto-erased alone.
+ *
+ * <p>Names are 1-63 characters of lower-case letters, digits, {@code -} and {@code _}, starting
+ * with a letter or digit.
+ */
+public record Namespace(String name) {
+  public static final Namespace DEFAULT = new Namespace("default");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  public Namespace {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new InvalidValueException(
+          "invalid_namespace",
+          "namespace",
+          "a namespace is 1-63 characters: a-z, 0-9, '-' and '_', starting with a letter or digit");
+    }
+  }
+
+  /** The namespace named, or {@link #DEFAULT} when {@code name} is null or empty. */
+  public static Namespace ofNullable(String name) {
+    return name == null || name.isEmpty() ? DEFAULT : new Namespace(name);
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}
