@@ -12,7 +12,7 @@ public record Caller(
     String subject, String clientId, Set<String> scopes, Namespace namespace, Instant expiresAt) {
 
   public Caller {
-    scopes = Set.copyOf(scopes);
+    scopes = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(scopes));
   }
 
   public boolean hasScope(String scope) {

@@ -84,7 +84,8 @@ public class HttpPipeline {
   static void send(RoutingContext rc, Problem p) {
     try {
       HttpServerResponse res = rc.response();
-      if (p.status() == 413) {
+      if (p.status() == 413 && rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+        // the unread body makes the HTTP/1.x connection unusable (HTTP/2 resets the stream itself)
         res.putHeader(HttpHeaders.CONNECTION, "close");
       }
       res.setStatusCode(p.status())
