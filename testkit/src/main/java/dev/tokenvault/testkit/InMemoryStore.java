@@ -35,6 +35,8 @@ import java.util.function.Supplier;
  */
 public final class InMemoryStore implements TokenStore, PaymentStore {
   private final Map<String, TokenRecord> tokens = new HashMap<>();
+  /** namespace + fingerprint of deterministic records, to their token. */
+  private final Map<String, String> deterministic = new HashMap<>();
   private final Map<String, DataKeyRecord> keys = new HashMap<>();
   private final Map<String, Payment> payments = new LinkedHashMap<>();
   private final Map<String, String> paymentsByKey = new HashMap<>();
@@ -168,14 +170,9 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
       TokenRecord record, AuditEvent event, Instant now) {
     return write(
         () -> {
-          TokenRecord existing = null;
-          for (TokenRecord r : tokens.values()) {
-            if (r.deterministic()
-                && r.namespace().equals(record.namespace())
-                && r.fingerprint().equals(record.fingerprint())) {
-              existing = r;
-            }
-          }
+          String fpKey = record.namespace().name() + "\n" + record.fingerprint();
+          String existingToken = deterministic.get(fpKey);
+          TokenRecord existing = existingToken == null ? null : tokens.get(existingToken);
           if (existing != null && !existing.isExpiredAt(now)) {
             appendLocked(event.withToken(existing.token().value()));
             return new InsertResult(existing, false);
@@ -184,6 +181,7 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
             tokens.remove(existing.token().value());
           }
           tokens.put(record.token().value(), record);
+          deterministic.put(fpKey, record.token().value());
           appendLocked(event);
           return new InsertResult(record, true);
         });
@@ -203,6 +201,7 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
             return false;
           }
           tokens.remove(token.value());
+          deterministic.values().remove(token.value());
           appendLocked(event);
           return true;
         });
