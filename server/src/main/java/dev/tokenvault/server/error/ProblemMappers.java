@@ -44,6 +44,22 @@ public class ProblemMappers {
     return fromJson(e).toResponse();
   }
 
+  /** More specific than the JSON mapper above, to win over quarkus-rest-jackson's built-in one. */
+  @ServerExceptionMapper
+  public Response mismatchedInput(MismatchedInputException e) {
+    return fromJson(e).toResponse();
+  }
+
+  @ServerExceptionMapper
+  public Response jsonParse(com.fasterxml.jackson.core.JsonParseException e) {
+    return fromJson(e).toResponse();
+  }
+
+  @ServerExceptionMapper
+  public Response jsonMapping(JsonMappingException e) {
+    return fromJson(e).toResponse();
+  }
+
   @ServerExceptionMapper
   public Response webApplication(WebApplicationException e) {
     Response original = e.getResponse();
@@ -153,8 +169,8 @@ public class ProblemMappers {
   }
 
   static Problem fromJson(JsonProcessingException e) {
-    if (e instanceof MismatchedInputException || (e instanceof JsonMappingException m
-        && !(e instanceof com.fasterxml.jackson.core.JsonParseException) && !m.getPath().isEmpty())) {
+    if (!isSyntaxError(e) && (e instanceof MismatchedInputException
+        || (e instanceof JsonMappingException m && !m.getPath().isEmpty()))) {
       String field = path((JsonMappingException) e);
       return Problem.validation("validation_failed",
           List.of(new Problem.FieldError(field, "invalid_type",
@@ -162,6 +178,17 @@ public class ProblemMappers {
           "the request body does not have the expected shape");
     }
     return Problem.of(400, "malformed_json", "the request body is not valid JSON");
+  }
+
+  /** True when the JSON text itself is broken (anywhere in the cause chain), not its shape. */
+  private static boolean isSyntaxError(Throwable e) {
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof com.fasterxml.jackson.core.exc.StreamReadException
+          && !(c instanceof MismatchedInputException)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String path(JsonMappingException e) {
