@@ -69,7 +69,7 @@ public final class RedactingFilter implements Filter {
     private final String typeName;
 
     private RedactedThrowable(String typeName, String message, Throwable cause) {
-      super(message, cause, false, false);
+      super(message, cause, false, true);
       this.typeName = typeName;
     }
 

@@ -51,6 +51,8 @@ class ServerIT {
         .as("test values found in the data directory or the server log")
         .isEmpty();
     assertThat(server.logText()).contains("dev issuer is ON");
+    // a card number sent where nothing expects it (the URL path) reaches the access log masked
+    assertThat(server.logText()).contains("path=/v1/tokens/[PAN ****1111]");
   }
 
   private String token(String scopes) {
@@ -372,6 +374,19 @@ class ServerIT {
     assertThat(Http.json(jwks).get("keys").get(0).has("d")).as("private part published").isFalse();
   }
 
+  @Test
+  void launcherDevTokenPrintsAWorkingToken() throws Exception {
+    Path root = Path.of(System.getProperty("tokenvault.repo.root", ".."));
+    Process p = new ProcessBuilder(root.resolve("tokenvault").toString(), "dev-token",
+        "--scopes", "payments.read audit.read", "--data-dir", server.dataDir.toString(),
+        "--port", String.valueOf(server.port))
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor()).as("launcher exit status").isZero();
+    assertThat(out).matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+    assertThat(http.get("/v1/audit?limit=1", out).statusCode()).isEqualTo(200);
+  }
+
   // ---------- problems ----------
 
   @Test
@@ -400,6 +415,9 @@ class ServerIT {
 
     assertProblem(http.get("/v1/tokens/tok_AAAAAAAAAAAAAAAAAAAAAA", tok), 404, "token_not_found");
     assertProblem(http.get("/v1/tokens/not-a-token", tok), 400, "validation_failed");
+    HttpResponse<String> panInPath = http.get("/v1/tokens/" + VISA, tok);
+    assertProblem(panInPath, 400, "validation_failed");
+    assertThat(panInPath.body()).doesNotContain(VISA);
     assertProblem(http.get("/no/such/route", tok), 404, "not_found");
     assertProblem(send(http.request("/v1/audit", tok).PUT(HttpRequest.BodyPublishers.noBody()).build()),
         405, "method_not_allowed");
