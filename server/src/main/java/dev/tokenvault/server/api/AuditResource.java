@@ -1,6 +1,7 @@
 package dev.tokenvault.server.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.tokenvault.core.audit.AuditChainVerifier;
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.AuditLog;
 import dev.tokenvault.core.audit.AuditQuery;
@@ -20,7 +21,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -35,8 +35,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class AuditResource {
   /** Page size when the caller gives none. */
   static final int DEFAULT_LIMIT = 100;
-  /** Page size of the chain walk: large pages, few round trips to the store. */
-  static final int VERIFY_PAGE = AuditQuery.MAX_LIMIT;
 
   @Inject AuditLog auditLog;
 
@@ -83,7 +81,12 @@ public class AuditResource {
   @Schema(name = "AuditVerification")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Verification(
-      boolean valid, long eventsChecked, Long firstBrokenSequence, String reason) {}
+      boolean valid,
+      long eventsChecked,
+      @Schema(description = "hash of the last event checked: record it elsewhere to detect truncation")
+      String headHash,
+      Long firstBrokenSequence,
+      @Schema(description = "hash_mismatch, link_mismatch or sequence_out_of_order") String reason) {}
 
   @GET
   @RequiresScope(Scopes.AUDIT_READ)
@@ -128,33 +131,10 @@ public class AuditResource {
   @SecurityRequirement(name = "bearer", scopes = Scopes.AUDIT_READ)
   @APIResponse(responseCode = "200", description = "the result of the check")
   public CompletionStage<Verification> verify() {
-    return walk(0, AuditEvent.GENESIS, 0);
-  }
-
-  /** Checks one page, then the next, without blocking: each page's stage chains the next. */
-  private CompletionStage<Verification> walk(long after, String previousHash, long checked) {
-    AuditQuery page = new AuditQuery(null, null, null, null, null, null, null, after, VERIFY_PAGE);
-    return auditLog.query(page).thenCompose(list -> {
-      String prev = previousHash;
-      long count = checked;
-      for (StoredAuditEvent s : list) {
-        AuditEvent e = s.event();
-        if (!prev.equals(e.previousHash())) {
-          return CompletableFuture.completedFuture(new Verification(false, count, s.sequence(),
-              "previousHash does not match the hash of the event before"));
-        }
-        if (!e.verifyHash()) {
-          return CompletableFuture.completedFuture(new Verification(false, count, s.sequence(),
-              "the event's content does not match its hash"));
-        }
-        prev = e.hash();
-        count++;
-      }
-      if (list.size() < VERIFY_PAGE) {
-        return CompletableFuture.completedFuture(new Verification(true, count, null, null));
-      }
-      return walk(list.get(list.size() - 1).sequence(), prev, count);
-    });
+    // core's verifier pages through the log; each page's stage chains the next (non-blocking)
+    return AuditChainVerifier.verify(auditLog).thenApply(v -> new Verification(v.intact(),
+        v.eventsChecked(), v.headHash(), v.brokenAtSequence() < 0 ? null : v.brokenAtSequence(),
+        v.reason()));
   }
 
   private static Outcome outcome(String s) {

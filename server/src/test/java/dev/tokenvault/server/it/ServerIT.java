@@ -440,6 +440,48 @@ class ServerIT {
     assertProblem(r, 410, "token_expired");
   }
 
+  // ---------- transport ----------
+
+  @Test
+  void onlyTls13And12WithAeadSuitesAndNoPlainHttp() throws Exception {
+    javax.net.ssl.SSLContext ctx = Http.trusting(server.dataDir.resolve("tls/ca.pem"));
+    assertThat(handshake(ctx, "TLSv1.3", null)).isEqualTo("TLSv1.3");
+    assertThat(handshake(ctx, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")).isEqualTo("TLSv1.2");
+    assertThat(handshake(ctx, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256")).isEqualTo("refused");
+    assertThat(handshake(ctx, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384")).isEqualTo("refused");
+
+    try (java.net.Socket plain = new java.net.Socket("127.0.0.1", server.port)) {
+      plain.setSoTimeout(10_000);
+      plain.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] answer = new byte[12];
+      int n;
+      try {
+        n = plain.getInputStream().read(answer);
+      } catch (java.io.IOException e) {
+        n = -1;
+      }
+      String head = n <= 0 ? "" : new String(answer, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+      assertThat(head).doesNotStartWith("HTTP/1.1 200");
+    }
+  }
+
+  /** The negotiated protocol, or "refused". */
+  private String handshake(javax.net.ssl.SSLContext ctx, String protocol, String suite) throws Exception {
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+        .createSocket("localhost", server.port)) {
+      s.setSoTimeout(10_000);
+      s.setEnabledProtocols(new String[] {protocol});
+      if (suite != null) {
+        s.setEnabledCipherSuites(new String[] {suite});
+      }
+      s.startHandshake();
+      return s.getSession().getProtocol();
+    } catch (javax.net.ssl.SSLException e) {
+      return "refused";
+    }
+  }
+
   // ---------- OpenAPI ----------
 
   @Test
