@@ -8,6 +8,9 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Method;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -20,7 +23,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * <p>Answers: no credentials → 401 with {@code WWW-Authenticate: Bearer realm="tokenvault"};
  * a token that fails verification → 401 with {@code error="invalid_token"}; a valid token without
  * the route's scope → 403 with {@code error="insufficient_scope"} and the scope needed. Bodies are
- * problem+json. Runs on the event loop: a cache hit costs one SHA-256.
+ * problem+json. Runs on the event loop: a cache hit costs one SHA-256; a miss with a local key
+ * one signature check; a miss with a remote JWKS runs on a worker thread, since it may fetch keys.
  */
 public class BearerAuthFilter {
   private static final Logger LOG = Logger.getLogger(BearerAuthFilter.class);
@@ -29,33 +33,62 @@ public class BearerAuthFilter {
   @Inject TokenVerifier verifier;
   @Inject CurrentCaller current;
 
+  /** True when keys come from a JWKS URL (a cache miss may do network I/O). */
+  final boolean remoteKeys;
+
+  @Inject
+  BearerAuthFilter(@ConfigProperty(name = "mp.jwt.verify.publickey.location") String keyLocation) {
+    this.remoteKeys = keyLocation.startsWith("http:") || keyLocation.startsWith("https:");
+  }
+
   @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-  public Response authenticate(ContainerRequestContext ctx, ResourceInfo info) {
+  public Uni<Response> authenticate(ContainerRequestContext ctx, ResourceInfo info) {
     Method method = info.getResourceMethod();
     if (method == null) {
-      return null;
+      return Uni.createFrom().nullItem();
     }
     Class<?> type = info.getResourceClass();
     if (method.isAnnotationPresent(PublicRoute.class)
         || (type != null && type.isAnnotationPresent(PublicRoute.class))) {
-      return null;
+      return Uni.createFrom().nullItem();
     }
     String header = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
     if (header == null || header.isBlank()) {
-      return challenge(401, REALM, "authentication_required", "a bearer access token is required");
+      return Uni.createFrom().item(
+          challenge(401, REALM, "authentication_required", "a bearer access token is required"));
     }
     if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return challenge(401, REALM, "authentication_required",
-          "use the Bearer authentication scheme (RFC 6750)");
+      return Uni.createFrom().item(challenge(401, REALM, "authentication_required",
+          "use the Bearer authentication scheme (RFC 6750)"));
     }
+    String raw = header.substring(7).trim();
+    Caller hit = verifier.cached(raw);
+    if (hit != null) {
+      return Uni.createFrom().item(authorize(hit, method, type));
+    }
+    if (remoteKeys) {
+      // a cache miss may fetch the issuer's JWKS over the network: never on the event loop
+      return Uni.createFrom().item(() -> verifyAndAuthorize(raw, method, type))
+          .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+    // local key (dev issuer JWKS file or a PEM key): one signature check, microseconds of CPU
+    return Uni.createFrom().item(verifyAndAuthorize(raw, method, type));
+  }
+
+  private Response verifyAndAuthorize(String raw, Method method, Class<?> type) {
     Caller caller;
     try {
-      caller = verifier.verify(header.substring(7).trim());
+      caller = verifier.verify(raw);
     } catch (InvalidTokenException e) {
       LOG.infof("bearer token refused: %s", e.getMessage());
       return challenge(401, REALM + ", error=\"invalid_token\", error_description=\""
           + e.getMessage() + "\"", "invalid_token", e.getMessage());
     }
+    return authorize(caller, method, type);
+  }
+
+  /** The scope check; null lets the request through. */
+  private Response authorize(Caller caller, Method method, Class<?> type) {
     if (caller.clientId() != null) {
       MDC.put("clientId", caller.clientId());
     }
