@@ -2,7 +2,6 @@ package dev.tokenvault.server.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -69,6 +68,25 @@ final class VaultServer implements AutoCloseable {
     }
     awaitReady();
     return this;
+  }
+
+  /** Starts the server expecting it to fail its start; returns its exit status. */
+  int startExpectingFailure() {
+    try {
+      start();
+    } catch (AssertionError expected) {
+      // the start failed: fall through to the exit status
+    }
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("the server neither started nor exited; see " + log);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+    return process.exitValue();
   }
 
   private void awaitReady() {
@@ -140,7 +158,4 @@ final class VaultServer implements AutoCloseable {
     }
   }
 
-  static File[] unused() {
-    return new File[0];
-  }
 }
