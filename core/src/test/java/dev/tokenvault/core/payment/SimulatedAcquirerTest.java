@@ -25,7 +25,7 @@ class SimulatedAcquirerTest {
     assertThat(a.authorizationCode()).isNull();
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{1}")
   @CsvSource({
     "4000000000000002, card_declined",
     "4000000000009995, insufficient_funds",
@@ -35,7 +35,7 @@ class SimulatedAcquirerTest {
     assertDeclined(acquirer.authorize(Pan.parse(card), 1000, "USD"), code);
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{1}")
   @CsvSource({
     "4000000000000002, card_declined",
     "4000000000009995, insufficient_funds",

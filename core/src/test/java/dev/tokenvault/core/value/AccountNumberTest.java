@@ -97,13 +97,13 @@ class AccountNumberTest {
     assertRejected(() -> AccountNumber.parse("")).isEqualTo("value_required");
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}]")
   @ValueSource(strings = {"NL13 TEST 0123 4567 89", "NL13-TEST-0123456789", "1234567890 ", "12345\u00e967890"})
   void parseWhenSeparatorsOrNonAsciiThenInvalidCharacters(String input) {
     assertRejected(() -> AccountNumber.parse(input)).isEqualTo("invalid_characters");
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}]")
   @ValueSource(strings = {"ABCDEFGHIJKLMNOP", "1L13TEST0123456789", "NLXXTEST0123456789", "NL13TEST01"})
   void parseWhenNeitherDigitsNorIbanShapeThenInvalidFormat(String input) {
     assertRejected(() -> AccountNumber.parse(input)).isEqualTo("invalid_format");

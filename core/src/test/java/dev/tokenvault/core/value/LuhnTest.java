@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class LuhnTest {
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}] check digit {1}")
   @CsvSource({"7992739871, 3", "411111111111111, 1", "555555555555444, 4", "37828224631000, 5", "0, 0"})
   void checkDigit_knownAnswers(String payload, int expected) {
     assertThat(Luhn.checkDigit(payload)).isEqualTo(expected);

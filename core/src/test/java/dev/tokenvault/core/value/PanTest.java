@@ -107,7 +107,7 @@ class PanTest {
     assertRejected(() -> Pan.parse("")).isEqualTo("value_required");
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}] formatted or non-ASCII input")
   @ValueSource(
       strings = {
         "4111 1111 1111 1111",
@@ -130,14 +130,14 @@ class PanTest {
         .isThrownBy(() -> Pan.parse(null));
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}] Luhn-valid, wrong length")
   @ValueSource(strings = {"12345678903", "40000000000000000002", "00000000", "0000000000000000000000"})
   void parseWhenOutside12To19DigitsThenInvalidLength(String luhnValidDigits) {
     assertThat(Luhn.isValid(luhnValidDigits)).as("fixture is Luhn-valid").isTrue();
     assertRejected(() -> Pan.parse(luhnValidDigits)).isEqualTo("invalid_length");
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{1}, {2} digits")
   @CsvSource({
     "500000000009, MAESTRO, 12",
     "4000000000006, VISA, 13",
@@ -150,7 +150,7 @@ class PanTest {
     assertThat(pan.length()).isEqualTo(length);
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{1}")
   @CsvSource({
     "411111111111116, visa 15",
     "400000000000000002, visa 18",
@@ -166,7 +166,7 @@ class PanTest {
     assertRejected(() -> Pan.parse(digits)).as(label).isEqualTo("invalid_length_for_scheme");
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "[{index}] {1}")
   @CsvSource({
     "378282246310005, AMEX, 378282",
     "2223003122003222, MASTERCARD, 222300",
