@@ -16,6 +16,20 @@ class VectorsTest {
   }
 
   @Test
+  void directory_withoutThePropertyIsFoundByWalkingUp() {
+    String configured = System.getProperty(Vectors.PROPERTY);
+    try {
+      System.clearProperty(Vectors.PROPERTY);
+      assertThat(Vectors.directory()).isDirectory();
+      assertThat(Vectors.directory().endsWith(java.nio.file.Paths.get("shared", "vectors"))).isTrue();
+    } finally {
+      if (configured != null) {
+        System.setProperty(Vectors.PROPERTY, configured);
+      }
+    }
+  }
+
+  @Test
   void missingFile_failsInsteadOfSkipping() {
     assertThatThrownBy(() -> Vectors.file("wycheproof/no_such_file.json"))
         .isInstanceOf(AssertionError.class);
