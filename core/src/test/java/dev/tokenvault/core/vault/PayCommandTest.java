@@ -38,14 +38,14 @@ class PayCommandTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"USD", "EUR", "JPY", "GBP", "CHF"})
+  @ValueSource(strings = {"USD", "EUR", "JPY", "GBP", "CHF", "XOF", "XAF"})
   void currency_knownIsoCodesAccepted(String currency) {
     assertThat(pay(100, currency, "k").currency()).isEqualTo(currency);
   }
 
   @ParameterizedTest
   @NullAndEmptySource
-  @ValueSource(strings = {"usd", "Usd", "XXX1", "ABC", "US", "USDD", " USD", "USD ", "U$D", "\uff35SD"})
+  @ValueSource(strings = {"usd", "Usd", "XXX1", "ABC", "US", "USDD", " USD", "USD ", "U$D", "\uff35SD", "XXX", "XTS", "XAU", "XDR"})
   void currency_otherwiseRejected(String currency) {
     assertThatThrownBy(() -> pay(100, currency, "k"))
         .isInstanceOfSatisfying(
