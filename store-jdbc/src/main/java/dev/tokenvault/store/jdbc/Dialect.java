@@ -1,0 +1,42 @@
+package dev.tokenvault.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+
+/**
+ * What differs between the SQL engines behind {@link JdbcStore}; everything else (statements,
+ * group commit, migrations, row mapping) is one code path. The statements themselves stay in the
+ * common subset of SQLite and PostgreSQL: {@code INSERT ... ON CONFLICT DO NOTHING}, {@code
+ * SAVEPOINT}/{@code ROLLBACK TO SAVEPOINT}/{@code RELEASE SAVEPOINT}, {@code LIMIT}.
+ */
+interface Dialect {
+
+  /** The folder under {@code db/} holding this engine's migration scripts. */
+  String migrationLocation();
+
+  /** Session settings for the one connection that writes (durability, locking). */
+  void configureWriter(Connection connection) throws SQLException;
+
+  /** Session settings for a connection that only reads. */
+  void configureReader(Connection connection) throws SQLException;
+
+  /**
+   * Starts a write transaction. It must take the database's write lock up front, so that a
+   * check-then-insert inside it cannot race with another writer.
+   */
+  void begin(Connection connection) throws SQLException;
+
+  void commit(Connection connection) throws SQLException;
+
+  void rollback(Connection connection) throws SQLException;
+
+  /** A constraint (unique, foreign key, check, not null) refused a statement. */
+  boolean isConstraintViolation(SQLException e);
+
+  void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
+
+  Instant getInstant(ResultSet row, String column) throws SQLException;
+}
