@@ -10,8 +10,10 @@ import java.util.regex.Pattern;
  * with a letter or digit.
  */
 public record Namespace(String name) {
-  public static final Namespace DEFAULT = new Namespace("default");
+  /** Declared before {@link #DEFAULT}: static fields initialise in order. */
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  public static final Namespace DEFAULT = new Namespace("default");
 
   public Namespace {
     if (name == null || !NAME.matcher(name).matches()) {

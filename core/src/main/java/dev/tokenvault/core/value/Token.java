@@ -1,6 +1,5 @@
 package dev.tokenvault.core.value;
 
-import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
@@ -18,9 +17,6 @@ public record Token(String value) {
   static final int BODY_LENGTH = 22;
 
   private static final Pattern SHAPE = Pattern.compile("tok_[0-9A-Za-z]{22}");
-  private static final char[] BASE62 =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-  private static final BigInteger SIXTY_TWO = BigInteger.valueOf(62);
 
   public Token {
     if (value == null || !SHAPE.matcher(value).matches()) {
@@ -31,16 +27,7 @@ public record Token(String value) {
 
   /** A new random token. */
   public static Token random(SecureRandom random) {
-    byte[] bytes = new byte[RANDOM_BYTES];
-    random.nextBytes(bytes);
-    BigInteger n = new BigInteger(1, bytes);
-    char[] body = new char[BODY_LENGTH];
-    for (int i = BODY_LENGTH - 1; i >= 0; i--) {
-      BigInteger[] qr = n.divideAndRemainder(SIXTY_TWO);
-      body[i] = BASE62[qr[1].intValue()];
-      n = qr[0];
-    }
-    return new Token(PREFIX + new String(body));
+    return new Token(RandomIds.next(PREFIX, random));
   }
 
   /** True when {@code s} has the shape of a token (says nothing of whether it exists). */

@@ -1,0 +1,460 @@
+package dev.tokenvault.core.vault;
+
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.Outcome;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.crypto.InvalidCiphertextException;
+import dev.tokenvault.core.crypto.RecordCipher;
+import dev.tokenvault.core.keys.KeyManager;
+import dev.tokenvault.core.payment.Authorization;
+import dev.tokenvault.core.payment.Payment;
+import dev.tokenvault.core.payment.PaymentProcessor;
+import dev.tokenvault.core.payment.PaymentStore;
+import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.TokenRecord;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.core.value.CardScheme;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Pan;
+import dev.tokenvault.core.value.RandomIds;
+import dev.tokenvault.core.value.SensitiveValue;
+import dev.tokenvault.core.value.Token;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The vault's use cases over its ports: a {@link KeyManager} for custody of the KEK, a {@link
+ * TokenStore} and a {@link PaymentStore} for persistence, a {@link PaymentProcessor} for
+ * payments, and a {@link Clock}.
+ *
+ * <h2>Request path</h2>
+ *
+ * Parsing, validation, fingerprinting and encryption are microseconds of CPU and run on the
+ * caller's thread; the store completes the returned stage when the write is durable, and
+ * key-manager calls (rare, see {@link KeyRing}) run on a small blocking pool. Nothing here blocks
+ * the caller, so the HTTP layer can call it from an event loop.
+ *
+ * <h2>Audit</h2>
+ *
+ * Writes carry their audit event into the store's transaction. Reads that reveal a value
+ * (detokenize) or refuse one are audited, and answered only after the event is durable: if the
+ * audit trail cannot be written the request fails (fail closed).
+ *
+ * <h2>What the caller learns</h2>
+ *
+ * A token of another namespace is indistinguishable from an unknown token. An expired token says
+ * it expired (410) but nothing else.
+ */
+public final class DefaultVault implements Vault {
+  private final TokenStore store;
+  private final PaymentStore payments;
+  private final PaymentProcessor processor;
+  private final Clock clock;
+  private final KeyRing keys;
+  private final ExecutorService ownedExecutor;
+  private final SecureRandom random = new SecureRandom();
+
+  private DefaultVault(Builder b) {
+    this.store = Objects.requireNonNull(b.store, "store");
+    this.payments = Objects.requireNonNull(b.payments, "payments");
+    this.processor = Objects.requireNonNull(b.processor, "processor");
+    this.clock = Objects.requireNonNull(b.clock, "clock");
+    this.ownedExecutor = b.blockingExecutor == null ? newKeyManagerPool() : null;
+    this.keys =
+        new KeyRing(
+            Objects.requireNonNull(b.keyManager, "keyManager"),
+            store,
+            clock,
+            b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor,
+            b.keyRingSettings);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static ExecutorService newKeyManagerPool() {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        4,
+        r -> {
+          Thread t = new Thread(r, "tokenvault-keys-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  @Override
+  public CompletionStage<TokenizeResult> tokenize(TokenizeCommand cmd, RequestContext ctx) {
+    Namespace ns = cmd.namespace();
+    return keys.fingerprintKey(ns, ctx)
+        .thenCompose(
+            prf -> keys.keyForEncryption(ns, ctx).thenApply(key -> seal(cmd, prf, key, ctx)))
+        .thenCompose(
+            pending -> {
+              if (cmd.deterministic()) {
+                return store
+                    .insertTokenIfFingerprintAbsent(pending.record, pending.event, clock.instant())
+                    .thenApply(
+                        (InsertResult r) ->
+                            new TokenizeResult(TokenMetadata.of(r.record()), r.created()));
+              }
+              return store
+                  .insertToken(pending.record, pending.event)
+                  .thenApply(v -> new TokenizeResult(TokenMetadata.of(pending.record), true));
+            });
+  }
+
+  private record Pending(TokenRecord record, AuditEvent event) {}
+
+  private Pending seal(
+      TokenizeCommand cmd, com.google.crypto.tink.prf.Prf prf, KeyRing.ActiveKey key,
+      RequestContext ctx) {
+    SensitiveValue value = cmd.value();
+    Token token = Token.random(random);
+    Instant now = clock.instant();
+    byte[] clear = value.reveal();
+    try {
+      String fingerprint = Fingerprints.compute(prf, value.type(), clear);
+      byte[] ciphertext =
+          RecordCipher.encrypt(key.aead(), key.keyId(), cmd.namespace(), token, value.type(), clear);
+      String bin = null;
+      String scheme = null;
+      if (value instanceof Pan pan) {
+        bin = pan.bin();
+        scheme = pan.scheme() == CardScheme.UNKNOWN ? null : pan.scheme().wireName();
+      }
+      TokenRecord record =
+          new TokenRecord(
+              token,
+              cmd.namespace(),
+              value.type(),
+              ciphertext,
+              key.keyId(),
+              fingerprint,
+              cmd.deterministic(),
+              value.last4(),
+              bin,
+              scheme,
+              now,
+              cmd.ttl() == null ? null : now.plus(cmd.ttl()),
+              cmd.metadata());
+      AuditEvent event =
+          AuditEvent.builder(AuditAction.TOKENIZE, ctx, now)
+              .namespace(cmd.namespace().name())
+              .token(token.value())
+              .key(key.keyId(), null)
+              .build();
+      return new Pending(record, event);
+    } finally {
+      Arrays.fill(clear, (byte) 0);
+    }
+  }
+
+  @Override
+  public CompletionStage<TokenMetadata> metadata(Namespace ns, Token token, RequestContext ctx) {
+    return live(ns, token, AuditAction.GET_TOKEN_METADATA, ctx)
+        .thenCompose(
+            r ->
+                store
+                    .append(event(AuditAction.GET_TOKEN_METADATA, ctx, ns, token).build())
+                    .thenApply(v -> TokenMetadata.of(r)));
+  }
+
+  @Override
+  public CompletionStage<Detokenized> detokenize(Namespace ns, Token token, RequestContext ctx) {
+    return live(ns, token, AuditAction.DETOKENIZE, ctx)
+        .thenCompose(r -> open(r, AuditAction.DETOKENIZE, ctx).thenApply(v -> new Opened(r, v)))
+        .thenCompose(
+            o ->
+                store
+                    .append(
+                        event(AuditAction.DETOKENIZE, ctx, ns, token)
+                            .key(o.record.dataKeyId(), null)
+                            .build())
+                    .thenApply(v -> new Detokenized(TokenMetadata.of(o.record), o.value)));
+  }
+
+  private record Opened(TokenRecord record, SensitiveValue value) {}
+
+  @Override
+  public CompletionStage<Void> delete(Namespace ns, Token token, RequestContext ctx) {
+    AuditEvent event = event(AuditAction.DELETE_TOKEN, ctx, ns, token).build();
+    return store
+        .deleteToken(token, ns, event)
+        .thenCompose(
+            deleted -> {
+              if (deleted) {
+                return CompletableFuture.completedFuture(null);
+              }
+              return denied(AuditAction.DELETE_TOKEN, ctx, ns, token, VaultException.tokenNotFound());
+            });
+  }
+
+  @Override
+  public CompletionStage<PaymentResult> pay(PayCommand cmd, RequestContext ctx) {
+    Namespace ns = cmd.namespace();
+    String clientId = ctx.clientId() == null ? ctx.principal() : ctx.clientId();
+    String requestHash = requestHash(cmd);
+    return live(ns, cmd.token(), AuditAction.CREATE_PAYMENT, ctx)
+        .thenCompose(
+            r -> open(r, AuditAction.CREATE_PAYMENT, ctx).thenApply(v -> new Opened(r, v)))
+        .thenCompose(
+            o -> {
+              Authorization auth;
+              try {
+                auth = processor.authorize(o.value, cmd.amount(), cmd.currency());
+              } catch (RuntimeException e) {
+                return denied(
+                    AuditAction.CREATE_PAYMENT,
+                    ctx,
+                    ns,
+                    cmd.token(),
+                    new VaultException(
+                        VaultException.Kind.UNAVAILABLE,
+                        "acquirer_unavailable",
+                        "the acquirer could not be reached",
+                        e),
+                    Outcome.ERROR);
+              }
+              Instant now = clock.instant();
+              Payment payment =
+                  new Payment(
+                      RandomIds.next("pay_", random),
+                      ns,
+                      cmd.token(),
+                      o.value.masked(),
+                      cmd.amount(),
+                      cmd.currency(),
+                      auth.status(),
+                      auth.declineCode(),
+                      auth.authorizationCode(),
+                      clientId,
+                      cmd.idempotencyKey(),
+                      requestHash,
+                      now);
+              AuditEvent event =
+                  event(AuditAction.CREATE_PAYMENT, ctx, ns, cmd.token())
+                      .key(o.record.dataKeyId(), null)
+                      .build();
+              return payments.insertPaymentIfAbsent(payment, event);
+            })
+        .thenApply(
+            inserted -> {
+              Payment p = inserted.payment();
+              if (!inserted.created() && !p.requestHash().equals(requestHash)) {
+                throw new VaultException(
+                    VaultException.Kind.CONFLICT,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request");
+              }
+              return new PaymentResult(p, inserted.created());
+            });
+  }
+
+  @Override
+  public CompletionStage<Payment> payment(Namespace ns, String paymentId, RequestContext ctx) {
+    return payments
+        .findPayment(paymentId)
+        .thenApply(
+            found ->
+                found
+                    .filter(p -> p.namespace().equals(ns))
+                    .orElseThrow(
+                        () ->
+                            new VaultException(
+                                VaultException.Kind.NOT_FOUND,
+                                "payment_not_found",
+                                "no such payment")));
+  }
+
+  /** The token's record if it is live in {@code ns}; otherwise an audited refusal. */
+  private CompletionStage<TokenRecord> live(
+      Namespace ns, Token token, String action, RequestContext ctx) {
+    return store
+        .findToken(token)
+        .thenCompose(
+            found -> {
+              if (found.isEmpty() || !found.get().namespace().equals(ns)) {
+                return denied(action, ctx, ns, token, VaultException.tokenNotFound());
+              }
+              if (found.get().isExpiredAt(clock.instant())) {
+                return denied(action, ctx, ns, token, VaultException.tokenExpired());
+              }
+              return CompletableFuture.completedFuture(found.get());
+            });
+  }
+
+  /** Decrypts a record's value; a record that fails authentication is audited as an error. */
+  private CompletionStage<SensitiveValue> open(TokenRecord r, String action, RequestContext ctx) {
+    return keys.keyForDecryption(r.dataKeyId(), r.namespace(), ctx)
+        .thenCompose(
+            aead -> {
+              byte[] clear = null;
+              try {
+                clear = RecordCipher.decrypt(aead, r.ciphertext(), r.namespace(), r.token(), r.type());
+                return CompletableFuture.completedFuture(
+                    SensitiveValue.parse(r.type(), new String(clear, StandardCharsets.US_ASCII)));
+              } catch (InvalidCiphertextException | IllegalArgumentException e) {
+                return denied(
+                    action,
+                    ctx,
+                    r.namespace(),
+                    r.token(),
+                    new VaultException(
+                        VaultException.Kind.INTEGRITY,
+                        "record_integrity_failure",
+                        "the stored record failed authentication"),
+                    Outcome.ERROR);
+              } finally {
+                if (clear != null) {
+                  Arrays.fill(clear, (byte) 0);
+                }
+              }
+            });
+  }
+
+  private <T> CompletionStage<T> denied(
+      String action, RequestContext ctx, Namespace ns, Token token, VaultException error) {
+    return denied(action, ctx, ns, token, error, Outcome.DENIED);
+  }
+
+  /** Writes the refusal's audit event, then fails with {@code error} (or the audit failure). */
+  private <T> CompletionStage<T> denied(
+      String action,
+      RequestContext ctx,
+      Namespace ns,
+      Token token,
+      VaultException error,
+      Outcome outcome) {
+    AuditEvent event = event(action, ctx, ns, token).outcome(outcome, error.code()).build();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    store
+        .append(event)
+        .whenComplete(
+            (v, e) -> result.completeExceptionally(e == null ? error : KeyRing.unwrapCompletion(e)));
+    return result;
+  }
+
+  private AuditEvent.Builder event(String action, RequestContext ctx, Namespace ns, Token token) {
+    return AuditEvent.builder(action, ctx, clock.instant())
+        .namespace(ns.name())
+        .token(token.value());
+  }
+
+  private static String requestHash(PayCommand cmd) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      String canonical =
+          cmd.namespace().name() + "\n" + cmd.token().value() + "\n" + cmd.amount() + "\n"
+              + cmd.currency();
+      return HexFormat.of().formatHex(sha.digest(canonical.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  /** Key-manager calls made so far by this vault (generate + decrypt). */
+  public long keyManagerCalls() {
+    return keys.keyManagerCalls();
+  }
+
+  @Override
+  public void close() {
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+  }
+
+  /** Assembles a vault. Every port is required; the clock defaults to UTC system time. */
+  public static final class Builder {
+    private KeyManager keyManager;
+    private TokenStore store;
+    private PaymentStore payments;
+    private PaymentProcessor processor;
+    private Clock clock = Clock.systemUTC();
+    private java.util.concurrent.Executor blockingExecutor;
+    private KeyRingSettings keyRingSettings = KeyRingSettings.DEFAULTS;
+
+    private Builder() {}
+
+    public Builder keyManager(KeyManager v) {
+      this.keyManager = v;
+      return this;
+    }
+
+    public Builder tokenStore(TokenStore v) {
+      this.store = v;
+      return this;
+    }
+
+    public Builder paymentStore(PaymentStore v) {
+      this.payments = v;
+      return this;
+    }
+
+    public Builder paymentProcessor(PaymentProcessor v) {
+      this.processor = v;
+      return this;
+    }
+
+    public Builder clock(Clock v) {
+      this.clock = v;
+      return this;
+    }
+
+    /** Where key-manager calls run (they may block); default: a private pool of 4 threads. */
+    public Builder blockingExecutor(java.util.concurrent.Executor v) {
+      this.blockingExecutor = v;
+      return this;
+    }
+
+    public Builder keyRingSettings(KeyRingSettings v) {
+      this.keyRingSettings = v;
+      return this;
+    }
+
+    public DefaultVault build() {
+      return new DefaultVault(this);
+    }
+  }
+
+  /** The keyed fingerprint of a value. */
+  static final class Fingerprints {
+    private Fingerprints() {}
+
+    /**
+     * {@code fp_} + base64url(HMAC-SHA256(namespace fingerprint key, type || 0x00 || value)): the
+     * type is in the input so a card and an account with the same characters differ.
+     */
+    static String compute(
+        com.google.crypto.tink.prf.Prf prf, dev.tokenvault.core.value.ValueType type, byte[] value) {
+      byte[] label = type.wireName().getBytes(StandardCharsets.US_ASCII);
+      byte[] input = new byte[label.length + 1 + value.length];
+      System.arraycopy(label, 0, input, 0, label.length);
+      System.arraycopy(value, 0, input, label.length + 1, value.length);
+      try {
+        return "fp_"
+            + Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input, 32));
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("HMAC failed", e);
+      } finally {
+        Arrays.fill(input, (byte) 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,346 @@
+package dev.tokenvault.core.vault;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.prf.Prf;
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.Outcome;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.crypto.TinkPrimitives;
+import dev.tokenvault.core.keys.DataKey;
+import dev.tokenvault.core.keys.EncryptionContext;
+import dev.tokenvault.core.keys.KeyManager;
+import dev.tokenvault.core.keys.KeyManagerException;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.KeyPurpose;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.RandomIds;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The data keys and fingerprint keys of every namespace, as the vault uses them.
+ *
+ * <h2>Key hierarchy</h2>
+ *
+ * The key manager's KEK wraps data keys; data keys encrypt records (one AES-256-GCM key for up to
+ * {@link KeyRingSettings#maxEncryptionsPerKey} records or {@link KeyRingSettings#maxKeyAge});
+ * each namespace also has one fingerprint key (HMAC-SHA256). Keys are stored only wrapped.
+ *
+ * <h2>Key-manager calls</h2>
+ *
+ * One {@code GenerateDataKey} per data key, one {@code Decrypt} per data key per process per
+ * cache lifetime: not one per request. Each call is audited (the CloudTrail {@code kms:*}
+ * analogue), and the operation that needed it waits until its event is durable. Key-manager
+ * calls may block, so they run on {@code blockingExecutor}, never on the caller's thread.
+ *
+ * <h2>Current data keys are per process</h2>
+ *
+ * A process generates its own data key per namespace and never shares it with another process:
+ * the encryption count is then exact in memory, with no coordination, and the nonce bound holds
+ * by construction. A restart costs one {@code GenerateDataKey} per namespace in use.
+ */
+final class KeyRing {
+  private static final String FINGERPRINT_KEY_VERSION = "v1";
+
+  private final KeyManager keyManager;
+  private final TokenStore store;
+  private final Clock clock;
+  private final Executor blockingExecutor;
+  private final KeyRingSettings settings;
+
+  private final ConcurrentHashMap<Namespace, CompletableFuture<ActiveKey>> current =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Namespace, CompletableFuture<Prf>> fingerprintKeys =
+      new ConcurrentHashMap<>();
+  private final AsyncCache<String, Aead> unwrapped;
+  private final AtomicLong keyManagerCalls = new AtomicLong();
+
+  KeyRing(
+      KeyManager keyManager,
+      TokenStore store,
+      Clock clock,
+      Executor blockingExecutor,
+      KeyRingSettings settings) {
+    this.keyManager = keyManager;
+    this.store = store;
+    this.clock = clock;
+    this.blockingExecutor = blockingExecutor;
+    this.settings = settings;
+    this.unwrapped =
+        Caffeine.newBuilder()
+            .maximumSize(settings.cacheSize())
+            .expireAfterWrite(settings.cacheTtl())
+            .executor(blockingExecutor)
+            .buildAsync();
+  }
+
+  /** A data key in use for encryption, with its usage count. */
+  record ActiveKey(String keyId, Aead aead, Instant createdAt, AtomicLong used) {}
+
+  /** A data key for one more encryption in {@code namespace}: the current one, or a new one. */
+  CompletionStage<ActiveKey> keyForEncryption(Namespace namespace, RequestContext ctx) {
+    while (true) {
+      CompletableFuture<ActiveKey> f = current.get(namespace);
+      if (f == null) {
+        CompletableFuture<ActiveKey> mine = new CompletableFuture<>();
+        if (current.putIfAbsent(namespace, mine) == null) {
+          generate(namespace, ctx).whenComplete((k, e) -> settle(namespace, mine, k, e));
+          return mine.thenCompose(k -> reserveOrRetry(namespace, k, ctx));
+        }
+        continue;
+      }
+      if (!f.isDone()) {
+        return f.thenCompose(k -> reserveOrRetry(namespace, k, ctx));
+      }
+      if (f.isCompletedExceptionally()) {
+        current.remove(namespace, f);
+        continue;
+      }
+      ActiveKey k = f.join();
+      if (reserve(k)) {
+        return CompletableFuture.completedFuture(k);
+      }
+      current.remove(namespace, f);
+    }
+  }
+
+  private void settle(
+      Namespace namespace, CompletableFuture<ActiveKey> f, ActiveKey key, Throwable error) {
+    if (error != null) {
+      current.remove(namespace, f);
+      f.completeExceptionally(error);
+    } else {
+      f.complete(key);
+    }
+  }
+
+  private CompletionStage<ActiveKey> reserveOrRetry(
+      Namespace namespace, ActiveKey key, RequestContext ctx) {
+    if (reserve(key)) {
+      return CompletableFuture.completedFuture(key);
+    }
+    current.computeIfPresent(namespace, (ns, f) -> f.getNow(null) == key ? null : f);
+    return keyForEncryption(namespace, ctx);
+  }
+
+  private boolean reserve(ActiveKey key) {
+    if (!clock.instant().isBefore(key.createdAt().plus(settings.maxKeyAge()))) {
+      return false;
+    }
+    return key.used().incrementAndGet() <= settings.maxEncryptionsPerKey();
+  }
+
+  private CompletionStage<ActiveKey> generate(Namespace namespace, RequestContext ctx) {
+    String keyId = RandomIds.next("dk_");
+    EncryptionContext ec = context(namespace, keyId, KeyPurpose.RECORD);
+    return CompletableFuture.supplyAsync(() -> callGenerate(ec), blockingExecutor)
+        .thenCompose(
+            dataKey -> {
+              Instant now = clock.instant();
+              DataKeyRecord record =
+                  new DataKeyRecord(keyId, namespace, KeyPurpose.RECORD, dataKey.wrapped(), now);
+              byte[] clear = dataKey.plaintext();
+              dataKey.close();
+              Aead aead = TinkPrimitives.aes256Gcm(clear);
+              Arrays.fill(clear, (byte) 0);
+              return store
+                  .insertDataKey(record, keyEvent(AuditAction.GENERATE_DATA_KEY, ctx, record, ec))
+                  .thenApply(
+                      v -> {
+                        unwrapped.put(keyId, CompletableFuture.completedFuture(aead));
+                        return new ActiveKey(keyId, aead, now, new AtomicLong());
+                      });
+            });
+  }
+
+  /** The AEAD of data key {@code keyId}, which must belong to {@code namespace}. */
+  CompletionStage<Aead> keyForDecryption(String keyId, Namespace namespace, RequestContext ctx) {
+    return unwrapped.get(keyId, (id, executor) -> unwrap(id, namespace, ctx));
+  }
+
+  private CompletableFuture<Aead> unwrap(String keyId, Namespace namespace, RequestContext ctx) {
+    return store
+        .findDataKey(keyId)
+        .thenCompose(
+            found -> {
+              DataKeyRecord record =
+                  found
+                      .filter(r -> r.namespace().equals(namespace))
+                      .filter(r -> r.purpose() == KeyPurpose.RECORD)
+                      .orElseThrow(
+                          () ->
+                              new VaultException(
+                                  VaultException.Kind.INTEGRITY,
+                                  "record_integrity_failure",
+                                  "the record's data key is missing or belongs elsewhere"));
+              return unwrapAudited(record, ctx);
+            })
+        .thenApply(
+            clear -> {
+              Aead aead = TinkPrimitives.aes256Gcm(clear);
+              Arrays.fill(clear, (byte) 0);
+              return aead;
+            })
+        .toCompletableFuture();
+  }
+
+  /** The fingerprint PRF of {@code namespace}, created on first use by whichever process wins. */
+  CompletionStage<Prf> fingerprintKey(Namespace namespace, RequestContext ctx) {
+    CompletableFuture<Prf> f =
+        fingerprintKeys.computeIfAbsent(
+            namespace, ns -> loadOrCreateFingerprintKey(ns, ctx).toCompletableFuture());
+    if (f.isCompletedExceptionally()) {
+      fingerprintKeys.remove(namespace, f);
+    }
+    return f.whenComplete(
+        (p, e) -> {
+          if (e != null) {
+            fingerprintKeys.remove(namespace, f);
+          }
+        });
+  }
+
+  private CompletionStage<Prf> loadOrCreateFingerprintKey(Namespace ns, RequestContext ctx) {
+    String keyId = "fk_" + FINGERPRINT_KEY_VERSION + "_" + ns.name();
+    EncryptionContext ec = context(ns, keyId, KeyPurpose.FINGERPRINT);
+    return store
+        .findDataKey(keyId)
+        .thenCompose(
+            found -> {
+              if (found.isPresent()) {
+                return unwrapAudited(found.get(), ctx);
+              }
+              return CompletableFuture.supplyAsync(() -> callGenerate(ec), blockingExecutor)
+                  .thenCompose(
+                      dataKey -> {
+                        DataKeyRecord mine =
+                            new DataKeyRecord(
+                                keyId, ns, KeyPurpose.FINGERPRINT, dataKey.wrapped(),
+                                clock.instant());
+                        return store
+                            .insertDataKeyIfAbsent(
+                                mine, keyEvent(AuditAction.GENERATE_DATA_KEY, ctx, mine, ec))
+                            .thenCompose(
+                                winner -> {
+                                  if (winner.wrapped().equals(mine.wrapped())) {
+                                    return CompletableFuture.completedFuture(dataKey.plaintext());
+                                  }
+                                  return unwrapAudited(winner, ctx);
+                                })
+                            .whenComplete((r, e) -> dataKey.close());
+                      });
+            })
+        .thenApply(
+            clear -> {
+              Prf prf = TinkPrimitives.hmacSha256Prf(clear);
+              Arrays.fill(clear, (byte) 0);
+              return prf;
+            });
+  }
+
+  /** Unwraps a stored key through the key manager, with its audited {@code Decrypt} event. */
+  private CompletionStage<byte[]> unwrapAudited(DataKeyRecord record, RequestContext ctx) {
+    EncryptionContext ec = context(record.namespace(), record.keyId(), record.purpose());
+    return CompletableFuture.supplyAsync(
+            () -> {
+              keyManagerCalls.incrementAndGet();
+              return keyManager.decryptDataKey(record.wrapped(), ec);
+            },
+            blockingExecutor)
+        .handle((clear, error) -> afterUnwrap(record, ctx, ec, clear, error))
+        .thenCompose(s -> s);
+  }
+
+  /** Audits an unwrap: success before the key is used, failure before the error is reported. */
+  private CompletionStage<byte[]> afterUnwrap(
+      DataKeyRecord record, RequestContext ctx, EncryptionContext ec, byte[] clear, Throwable err) {
+    if (err == null) {
+      return store.append(keyEvent(AuditAction.DECRYPT, ctx, record, ec)).thenApply(v -> clear);
+    }
+    Throwable cause = unwrapCompletion(err);
+    String code =
+        cause instanceof KeyManagerException.Unavailable
+            ? "key_manager_unavailable"
+            : "key_integrity_failure";
+    AuditEvent failed =
+        AuditEvent.builder(AuditAction.DECRYPT, ctx, clock.instant())
+            .namespace(record.namespace().name())
+            .key(record.wrapped().kekId(), record.wrapped().kekVersion())
+            .encryptionContext(ec.entries())
+            .outcome(Outcome.ERROR, code)
+            .build();
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    store.append(failed).whenComplete((v, e) -> result.completeExceptionally(translate(cause)));
+    return result;
+  }
+
+  private DataKey callGenerate(EncryptionContext ec) {
+    keyManagerCalls.incrementAndGet();
+    try {
+      return keyManager.generateDataKey(ec);
+    } catch (KeyManagerException e) {
+      throw translate(e);
+    }
+  }
+
+  private AuditEvent keyEvent(
+      String name, RequestContext ctx, DataKeyRecord record, EncryptionContext ec) {
+    return AuditEvent.builder(name, ctx, clock.instant())
+        .namespace(record.namespace().name())
+        .key(record.wrapped().kekId(), record.wrapped().kekVersion())
+        .encryptionContext(ec.entries())
+        .build();
+  }
+
+  private static EncryptionContext context(Namespace ns, String keyId, KeyPurpose purpose) {
+    return EncryptionContext.of(
+        "tokenvault:namespace", ns.name(),
+        "tokenvault:key-id", keyId,
+        "tokenvault:purpose", purpose.name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  static RuntimeException translate(Throwable t) {
+    if (t instanceof VaultException v) {
+      return v;
+    }
+    if (t instanceof KeyManagerException.Unavailable u) {
+      return new VaultException(
+          VaultException.Kind.UNAVAILABLE,
+          "key_manager_unavailable",
+          "the key manager is unavailable",
+          u);
+    }
+    if (t instanceof KeyManagerException.IntegrityFailure f) {
+      return new VaultException(
+          VaultException.Kind.INTEGRITY, "key_integrity_failure", "a data key failed to unwrap", f);
+    }
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    return new CompletionException(t);
+  }
+
+  static Throwable unwrapCompletion(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Key-manager calls made by this process: for metrics and for the "handful of calls" test. */
+  long keyManagerCalls() {
+    return keyManagerCalls.get();
+  }
+}

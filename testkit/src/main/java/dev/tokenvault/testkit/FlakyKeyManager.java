@@ -1,0 +1,63 @@
+package dev.tokenvault.testkit;
+
+import dev.tokenvault.core.keys.DataKey;
+import dev.tokenvault.core.keys.EncryptionContext;
+import dev.tokenvault.core.keys.KeyManager;
+import dev.tokenvault.core.keys.KeyManagerException;
+import dev.tokenvault.core.keys.WrappedKey;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Wraps a real key manager and can be switched "down", as an HSM or KMS outage would: calls then
+ * throw {@link KeyManagerException.Unavailable}. Counts calls.
+ */
+public final class FlakyKeyManager implements KeyManager {
+  private final KeyManager delegate;
+  private volatile boolean down;
+  private final AtomicInteger generateCalls = new AtomicInteger();
+  private final AtomicInteger decryptCalls = new AtomicInteger();
+
+  public FlakyKeyManager(KeyManager delegate) {
+    this.delegate = delegate;
+  }
+
+  public void down(boolean down) {
+    this.down = down;
+  }
+
+  public int generateCalls() {
+    return generateCalls.get();
+  }
+
+  public int decryptCalls() {
+    return decryptCalls.get();
+  }
+
+  @Override
+  public String kekId() {
+    return delegate.kekId();
+  }
+
+  @Override
+  public int currentVersion() {
+    return delegate.currentVersion();
+  }
+
+  @Override
+  public DataKey generateDataKey(EncryptionContext context) {
+    generateCalls.incrementAndGet();
+    if (down) {
+      throw new KeyManagerException.Unavailable("key manager down (test)", null);
+    }
+    return delegate.generateDataKey(context);
+  }
+
+  @Override
+  public byte[] decryptDataKey(WrappedKey wrapped, EncryptionContext context) {
+    decryptCalls.incrementAndGet();
+    if (down) {
+      throw new KeyManagerException.Unavailable("key manager down (test)", null);
+    }
+    return delegate.decryptDataKey(wrapped, context);
+  }
+}

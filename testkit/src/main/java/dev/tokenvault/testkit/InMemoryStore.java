@@ -1,0 +1,234 @@
+package dev.tokenvault.testkit;
+
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.AuditQuery;
+import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.payment.Payment;
+import dev.tokenvault.core.payment.PaymentInsert;
+import dev.tokenvault.core.payment.PaymentStore;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenRecord;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Token;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * A store in memory: a <b>fake</b> for unit tests of the use cases and for benchmarks that
+ * isolate the vault's own cost from the database's. Not durable. It follows the {@link
+ * TokenStore} and {@link PaymentStore} contracts otherwise (one lock makes every operation
+ * atomic), so the conformance suites run against it too.
+ *
+ * <p>{@link #failWrites} and {@link #failAudit} make it fail on purpose, to test fail-closed
+ * behaviour.
+ */
+public final class InMemoryStore implements TokenStore, PaymentStore {
+  private final Map<String, TokenRecord> tokens = new HashMap<>();
+  private final Map<String, DataKeyRecord> keys = new HashMap<>();
+  private final Map<String, Payment> payments = new LinkedHashMap<>();
+  private final Map<String, String> paymentsByKey = new HashMap<>();
+  private final List<StoredAuditEvent> audit = new ArrayList<>();
+  private volatile boolean failWrites;
+  private volatile boolean failAudit;
+
+  /** While true, every write (and audit append) fails with a {@link StoreException}. */
+  public void failWrites(boolean fail) {
+    this.failWrites = fail;
+  }
+
+  /** While true, appending audit events (alone or with writes) fails. */
+  public void failAudit(boolean fail) {
+    this.failAudit = fail;
+  }
+
+  public synchronized List<StoredAuditEvent> auditEvents() {
+    return List.copyOf(audit);
+  }
+
+  public synchronized List<TokenRecord> tokenRecords() {
+    return List.copyOf(tokens.values());
+  }
+
+  public synchronized List<DataKeyRecord> dataKeys() {
+    return List.copyOf(keys.values());
+  }
+
+  /** Replaces a stored record as an attacker with write access to the database would. */
+  public synchronized void overwrite(TokenRecord record) {
+    tokens.put(record.token().value(), record);
+  }
+
+  private <T> CompletionStage<T> write(Supplier<T> op) {
+    synchronized (this) {
+      if (failWrites || failAudit) {
+        return CompletableFuture.failedFuture(new StoreException("store unavailable (fake)", null));
+      }
+      try {
+        return CompletableFuture.completedFuture(op.get());
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+  }
+
+  private <T> CompletionStage<T> read(Supplier<T> op) {
+    synchronized (this) {
+      return CompletableFuture.completedFuture(op.get());
+    }
+  }
+
+  private void appendLocked(AuditEvent event) {
+    String previous = audit.isEmpty() ? AuditEvent.GENESIS : audit.get(audit.size() - 1).event().hash();
+    audit.add(new StoredAuditEvent(audit.size() + 1, event.chain(previous)));
+  }
+
+  @Override
+  public CompletionStage<Void> append(AuditEvent event) {
+    return write(
+        () -> {
+          appendLocked(event);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<List<StoredAuditEvent>> query(AuditQuery q) {
+    return read(
+        () ->
+            audit.stream()
+                .filter(s -> s.sequence() > q.afterSequence())
+                .filter(s -> q.eventName() == null || q.eventName().equals(s.event().eventName()))
+                .filter(s -> q.principal() == null || q.principal().equals(s.event().actor().principal()))
+                .filter(s -> q.clientId() == null || q.clientId().equals(s.event().actor().clientId()))
+                .filter(s -> q.token() == null || q.token().equals(s.event().token()))
+                .filter(s -> q.outcome() == null || q.outcome() == s.event().outcome())
+                .filter(s -> q.from() == null || !s.event().eventTime().isBefore(q.from()))
+                .filter(s -> q.to() == null || s.event().eventTime().isBefore(q.to()))
+                .limit(q.limit())
+                .toList());
+  }
+
+  @Override
+  public CompletionStage<Void> insertDataKey(DataKeyRecord key, AuditEvent event) {
+    return write(
+        () -> {
+          if (keys.putIfAbsent(key.keyId(), key) != null) {
+            throw new StoreException("data key exists", null);
+          }
+          appendLocked(event);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event) {
+    return write(
+        () -> {
+          DataKeyRecord existing = keys.get(key.keyId());
+          if (existing != null) {
+            return existing;
+          }
+          keys.put(key.keyId(), key);
+          appendLocked(event);
+          return key;
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<DataKeyRecord>> findDataKey(String keyId) {
+    return read(() -> Optional.ofNullable(keys.get(keyId)));
+  }
+
+  @Override
+  public CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event) {
+    return write(
+        () -> {
+          if (tokens.containsKey(record.token().value())) {
+            throw new StoreException.DuplicateToken(record.token().value());
+          }
+          tokens.put(record.token().value(), record);
+          appendLocked(event);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
+      TokenRecord record, AuditEvent event, Instant now) {
+    return write(
+        () -> {
+          TokenRecord existing = null;
+          for (TokenRecord r : tokens.values()) {
+            if (r.deterministic()
+                && r.namespace().equals(record.namespace())
+                && r.fingerprint().equals(record.fingerprint())) {
+              existing = r;
+            }
+          }
+          if (existing != null && !existing.isExpiredAt(now)) {
+            appendLocked(event.withToken(existing.token().value()));
+            return new InsertResult(existing, false);
+          }
+          if (existing != null) {
+            tokens.remove(existing.token().value());
+          }
+          tokens.put(record.token().value(), record);
+          appendLocked(event);
+          return new InsertResult(record, true);
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<TokenRecord>> findToken(Token token) {
+    return read(() -> Optional.ofNullable(tokens.get(token.value())));
+  }
+
+  @Override
+  public CompletionStage<Boolean> deleteToken(Token token, Namespace namespace, AuditEvent event) {
+    return write(
+        () -> {
+          TokenRecord r = tokens.get(token.value());
+          if (r == null || !r.namespace().equals(namespace)) {
+            return false;
+          }
+          tokens.remove(token.value());
+          appendLocked(event);
+          return true;
+        });
+  }
+
+  @Override
+  public CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event) {
+    return write(
+        () -> {
+          String key = payment.clientId() + "\n" + payment.idempotencyKey();
+          String existing = paymentsByKey.get(key);
+          if (existing != null) {
+            return new PaymentInsert(payments.get(existing), false);
+          }
+          payments.put(payment.id(), payment);
+          paymentsByKey.put(key, payment.id());
+          appendLocked(event);
+          return new PaymentInsert(payment, true);
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<Payment>> findPayment(String id) {
+    return read(() -> Optional.ofNullable(payments.get(id)));
+  }
+
+  @Override
+  public void close() {}
+}
