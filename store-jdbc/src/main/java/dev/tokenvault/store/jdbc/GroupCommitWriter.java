@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * the previous one. The head of the chain (the last committed hash) is read once, inside the first
  * transaction, and then kept in memory: a savepoint rolled back restores the head it started
  * with, a committed batch advances it, a failed batch forgets it (it is read again under the lock
- * by the next batch). Because the head lives in this process, one database has one writing
- * process; a second process writing the same file would fork the chain.
+ * by the next batch). Because the head lives in this process, a database must have one writer
+ * only; a second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks
+ * its file).
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);

@@ -59,7 +59,13 @@ final class SqliteDialect implements Dialect {
   public void configureWriter(Connection connection) throws SQLException {
     try (Statement s = connection.createStatement()) {
       s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
-      s.execute("PRAGMA journal_mode = WAL");
+      try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+        String mode = rs.next() ? rs.getString(1) : null;
+        if (!"wal".equalsIgnoreCase(mode)) {
+          // Some file systems (network mounts) cannot do WAL; the durability design assumes it.
+          throw new SQLException("SQLite refused WAL mode (journal_mode is " + mode + ")");
+        }
+      }
       s.execute("PRAGMA synchronous = FULL");
       s.execute("PRAGMA foreign_keys = ON");
       s.execute("PRAGMA secure_delete = ON");

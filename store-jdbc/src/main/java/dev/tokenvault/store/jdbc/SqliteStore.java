@@ -2,9 +2,13 @@ package dev.tokenvault.store.jdbc;
 
 import dev.tokenvault.core.store.StoreException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.DriverManager;
@@ -49,8 +53,14 @@ import org.slf4j.LoggerFactory;
  * The database file is created owner-only ({@code 0600}) where the file system is POSIX; SQLite
  * gives its {@code -wal} and {@code -shm} files the same mode. An existing file readable by
  * others is tightened, with a warning. Deleted rows are zeroed ({@code secure_delete}), so a
- * deleted token's ciphertext leaves the file at the next checkpoint. One process opens a file at
- * a time.
+ * deleted token's ciphertext leaves the file at the next checkpoint.
+ *
+ * <h2>One owner</h2>
+ *
+ * The writer keeps the audit chain's head in memory, so two stores writing one file would fork
+ * the chain. {@link #open} therefore takes an exclusive lock on {@code <file>.lock} for the life
+ * of the store; a second open, in this process or another, fails. The operating system drops the
+ * lock when a process dies, so a crash leaves nothing to clean up.
  */
 public final class SqliteStore extends JdbcStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
@@ -61,13 +71,15 @@ public final class SqliteStore extends JdbcStore {
       PosixFilePermissions.fromString("rwx------");
 
   private final Path file;
+  private final FileLock ownerLock;
 
-  private SqliteStore(Path file) {
+  private SqliteStore(Path file, FileLock ownerLock) {
     super(
         new SqliteDialect(),
         () -> DriverManager.getConnection("jdbc:sqlite:" + file),
         "tokenvault-sqlite");
     this.file = file;
+    this.ownerLock = ownerLock;
   }
 
   /**
@@ -79,18 +91,81 @@ public final class SqliteStore extends JdbcStore {
   public static SqliteStore open(Path file) {
     Objects.requireNonNull(file, "file");
     Path absolute = file.toAbsolutePath();
-    createOwnerOnly(absolute);
-    SqliteStore store = new SqliteStore(absolute);
-    LOG.info("Opened SQLite store {}", absolute);
-    return store;
+    boolean posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
+    createOwnerOnly(absolute, posix);
+    FileLock lock = lockOwner(absolute.resolveSibling(absolute.getFileName() + ".lock"), posix);
+    try {
+      SqliteStore store = new SqliteStore(absolute, lock);
+      LOG.info("Opened SQLite store {}", absolute);
+      return store;
+    } catch (RuntimeException e) {
+      release(lock);
+      throw e;
+    }
   }
 
   public Path file() {
     return file;
   }
 
-  private static void createOwnerOnly(Path file) {
-    boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+  /** Commits everything queued, closes the connections, then gives up the file. */
+  @Override
+  public void close() {
+    try {
+      super.close();
+    } finally {
+      release(ownerLock);
+    }
+  }
+
+  private static FileLock lockOwner(Path lockFile, boolean posix) {
+    FileChannel channel = null;
+    try {
+      channel =
+          posix
+              ? FileChannel.open(
+                  lockFile,
+                  Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                  PosixFilePermissions.asFileAttribute(OWNER_ONLY))
+              : FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        throw new StoreException("the store file is in use by another process", null);
+      }
+      return lock;
+    } catch (OverlappingFileLockException e) {
+      closeQuietly(channel);
+      throw new StoreException("the store file is already open in this process", e);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new StoreException("cannot lock the store file " + lockFile, e);
+    } catch (StoreException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  private static void release(FileLock lock) {
+    try (FileChannel channel = lock.channel()) {
+      if (lock.isValid()) {
+        lock.release();
+      }
+    } catch (IOException e) {
+      LOG.warn("Releasing the store file lock failed", e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("Closing the lock file failed", e);
+      }
+    }
+  }
+
+  private static void createOwnerOnly(Path file, boolean posix) {
     try {
       Path dir = file.getParent();
       if (dir != null && !Files.isDirectory(dir)) {

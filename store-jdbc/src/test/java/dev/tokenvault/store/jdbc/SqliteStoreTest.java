@@ -104,6 +104,19 @@ class SqliteStoreTest {
     assertThat(dir.resolve("data/sub/vault.db")).exists();
   }
 
+  @Test
+  void openWhenFileAlreadyOpenThenRefusedUntilClosed() {
+    open();
+
+    assertThatThrownBy(() -> SqliteStore.open(file()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("already open");
+
+    store.close();
+    open();
+    assertThat(await(store.findDataKey("dk_none"))).isEmpty();
+  }
+
   // ---- migrations
 
   @Test
