@@ -33,6 +33,15 @@ interface Dialect {
 
   void rollback(Connection connection) throws SQLException;
 
+  /**
+   * Whether this process is the database's only writer, so the writer may keep the audit chain's
+   * head in memory between batches. True for SQLite (the store locks its file). A server database
+   * shared by several vault processes answers false: the head is then read again at the start of
+   * every batch, after {@link #begin} took a database-wide write lock (on PostgreSQL, {@code
+   * pg_advisory_xact_lock}), so the chain stays one line across processes.
+   */
+  boolean exclusiveWriter();
+
   /** A constraint (unique, foreign key, check, not null) refused a statement. */
   boolean isConstraintViolation(SQLException e);
 

@@ -63,7 +63,9 @@ final class GroupCommitWriter implements AutoCloseable {
    */
   static final int MAX_BATCH = 256;
 
-  private static final String SAVEPOINT = "tv_op";
+  private static final String SAVEPOINT = "SAVEPOINT tv_op";
+  private static final String RELEASE = "RELEASE SAVEPOINT tv_op";
+  private static final String ROLLBACK_TO = "ROLLBACK TO SAVEPOINT tv_op";
 
   /** One unit of work inside the writer's transaction. */
   @FunctionalInterface
@@ -190,7 +192,8 @@ final class GroupCommitWriter implements AutoCloseable {
             runBatch(batch);
           } catch (RuntimeException | Error e) {
             LOG.error("Store writer failed a batch unexpectedly", e);
-            failAll(batch, new StoreException("write failed", e));
+            rollbackQuietly();
+            failAll(batch, new StoreException("write failed, nothing of it was stored", e));
           }
           completeAll(batch);
         }
@@ -209,7 +212,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private void runBatch(List<Pending<?>> batch) {
     try {
       dialect.begin(connection);
-      if (head == null) {
+      if (head == null || !dialect.exclusiveWriter()) {
         head = readHead();
       }
     } catch (SQLException e) {
@@ -220,10 +223,10 @@ final class GroupCommitWriter implements AutoCloseable {
     for (Pending<?> p : batch) {
       String headBefore = tx.head;
       try {
-        tx.execute("SAVEPOINT " + SAVEPOINT);
+        tx.execute(SAVEPOINT);
         try {
           p.run(tx);
-          tx.execute("RELEASE SAVEPOINT " + SAVEPOINT);
+          tx.execute(RELEASE);
         } catch (SQLException e) {
           if (!dialect.isConstraintViolation(e)) {
             throw e;
@@ -253,21 +256,26 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void undo(String headBefore) throws SQLException {
-    tx.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
-    tx.execute("RELEASE SAVEPOINT " + SAVEPOINT);
+    tx.execute(ROLLBACK_TO);
+    tx.execute(RELEASE);
     tx.head = headBefore;
   }
 
   /** Rolls the whole transaction back and fails every operation that has not failed already. */
   private void abort(List<Pending<?>> batch, SQLException cause) {
     LOG.warn("Store write batch of {} operation(s) rolled back", batch.size(), cause);
+    rollbackQuietly();
+    failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
+  }
+
+  /** Ends whatever transaction is open and forgets the chain head (it is read again). */
+  private void rollbackQuietly() {
+    head = null;
     try {
       dialect.rollback(connection);
     } catch (SQLException e) {
-      LOG.debug("Rollback after a failed batch failed too", e);
+      LOG.debug("Rollback after a failed batch failed too (no transaction was open?)", e);
     }
-    head = null;
-    failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
   }
 
   private static void failAll(List<Pending<?>> batch, StoreException failure) {
@@ -301,7 +309,6 @@ final class GroupCommitWriter implements AutoCloseable {
     private final Connection connection;
     private final Dialect dialect;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
-    private Statement plain;
     private String head;
 
     private WriteTx(Connection connection, Dialect dialect) {
@@ -333,10 +340,7 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void execute(String sql) throws SQLException {
-      if (plain == null) {
-        plain = connection.createStatement();
-      }
-      plain.execute(sql);
+      prepare(sql).execute();
     }
 
     private void closeStatements() {
@@ -348,13 +352,6 @@ final class GroupCommitWriter implements AutoCloseable {
         }
       }
       statements.clear();
-      if (plain != null) {
-        try {
-          plain.close();
-        } catch (SQLException e) {
-          LOG.debug("Closing a statement failed", e);
-        }
-      }
     }
   }
 }

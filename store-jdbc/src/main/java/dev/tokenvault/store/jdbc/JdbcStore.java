@@ -45,7 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Writes go to one {@link GroupCommitWriter}: one thread, one connection, concurrent
- *       requests committed together in one transaction with a savepoint each.
+ *       requests committed together in one transaction with a savepoint each. Their futures
+ *       complete on {@link #COMPLETERS} completion threads, never on the writer, so a caller's
+ *       dependent stage cannot stall everyone's writes; keep such stages short or make them
+ *       {@code *Async} with your own executor.
  *   <li>Reads run on {@link #READERS} threads, each with its own connection, so a read never waits
  *       for the writer (SQLite in WAL mode and PostgreSQL both give readers a committed snapshot).
  *       Their futures complete on the reader threads.

@@ -81,6 +81,12 @@ final class SqliteDialect implements Dialect {
     }
   }
 
+  /** {@link SqliteStore} holds a lock file: no other writer exists while it is open. */
+  @Override
+  public boolean exclusiveWriter() {
+    return true;
+  }
+
   /** {@code BEGIN IMMEDIATE} takes the write lock at once rather than at the first write. */
   @Override
   public void begin(Connection connection) throws SQLException {

@@ -146,12 +146,14 @@ public final class SqliteStore extends JdbcStore {
   }
 
   private static void release(FileLock lock) {
-    try (FileChannel channel = lock.channel()) {
+    try {
       if (lock.isValid()) {
         lock.release();
       }
     } catch (IOException e) {
       LOG.warn("Releasing the store file lock failed", e);
+    } finally {
+      closeQuietly(lock.channel());
     }
   }
 
