@@ -27,6 +27,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -79,10 +80,31 @@ class SqliteStoreTest {
 
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
         .isEqualTo("rw-------");
-    Path wal = dir.resolve("vault.db-wal");
-    assertThat(wal).exists();
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(wal)))
-        .isEqualTo("rw-------");
+    for (String sibling : List.of("vault.db-wal", "vault.db-shm", "vault.db.lock")) {
+      Path p = dir.resolve(sibling);
+      assertThat(p).exists();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .as(sibling)
+          .isEqualTo("rw-------");
+    }
+  }
+
+  @Test
+  void timesWhenNanosecondPrecisionThenRoundTripExactly() {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    Instant created = Instant.parse("2026-11-23T10:00:00.123456789Z");
+    TokenRecord record =
+        TestRecords.tokenRecord(Namespace.DEFAULT, keyId)
+            .createdAt(created)
+            .expiresAt(Instant.parse("2027-01-01T00:00:00Z"))
+            .build();
+
+    await(store.insertToken(record, TestRecords.tokenizeEvent(record)));
+
+    TokenRecord found = await(store.findToken(record.token())).orElseThrow();
+    assertThat(found.createdAt()).isEqualTo(created);
+    assertThat(found.expiresAt()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
   }
 
   @Test
