@@ -11,6 +11,7 @@ import dev.tokenvault.core.keys.LocalKeyManager;
 import dev.tokenvault.core.payment.SimulatedAcquirer;
 import dev.tokenvault.core.value.AccountNumber;
 import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Pan;
 import dev.tokenvault.core.vault.DefaultVault;
 import dev.tokenvault.core.vault.PayCommand;
 import dev.tokenvault.core.vault.PaymentResult;
@@ -36,6 +37,9 @@ class SqliteVaultTest {
   private static final String ACCOUNT = "1234567890123456";
 
   private static final Namespace NS = Namespace.DEFAULT;
+  private static final String VISA = "4111111111111111";
+  private static final String MASTERCARD = "5555555555554444";
+  private static final String AMEX = "378282246310005";
 
   @TempDir Path dataDir;
   private SqliteStore store;
@@ -91,6 +95,58 @@ class SqliteVaultTest {
             AuditAction.TOKENIZE,
             AuditAction.DETOKENIZE,
             AuditAction.CREATE_PAYMENT);
+  }
+
+  @Test
+  void sixtyFourThreadsTokenizingTheSameCardDeterministicallyGetOneToken() throws Exception {
+    List<TokenizeResult> results =
+        dev.tokenvault.testkit.Race.race(
+            64,
+            i ->
+                await(
+                    vault.tokenize(
+                        new TokenizeCommand(NS, Pan.parse(VISA), true, null, Map.of()),
+                        TestContexts.client("client-" + i))));
+    assertThat(results).extracting(r -> r.token().token()).containsOnly(results.get(0).token().token());
+    assertThat(results).filteredOn(TokenizeResult::created).hasSize(1);
+  }
+
+  @Test
+  void everyAcknowledgedTokenSurvivesARestartAndNoValueReachesTheFiles() throws Exception {
+    List<String> values = new java.util.ArrayList<>(List.of(VISA, MASTERCARD, AMEX));
+    for (int i = 0; i < 200; i++) {
+      StringBuilder pan = new StringBuilder("400000").append(String.format("%09d", i * 7919L));
+      pan.append(dev.tokenvault.core.value.Luhn.checkDigit(pan));
+      values.add(pan.toString());
+    }
+    Map<dev.tokenvault.core.value.Token, String> tokens = new java.util.LinkedHashMap<>();
+    List<java.util.concurrent.CompletableFuture<TokenizeResult>> pending = new java.util.ArrayList<>();
+    for (String v : values) {
+      pending.add(
+          vault
+              .tokenize(new TokenizeCommand(NS, Pan.parse(v), false, null, Map.of()),
+                  TestContexts.merchant())
+              .toCompletableFuture());
+    }
+    for (int i = 0; i < values.size(); i++) {
+      tokens.put(pending.get(i).join().token().token(), values.get(i));
+    }
+
+    byte[] raw = SqliteFiles.readAll(store.file());
+    for (int i = 0; i < values.size(); i++) {
+      assertThat(SqliteFiles.contains(raw, values.get(i).getBytes(StandardCharsets.US_ASCII)))
+          .as("value #%d in the database, WAL or shm", i)
+          .isFalse();
+    }
+
+    stop();
+    start();
+    int i = 0;
+    for (Map.Entry<dev.tokenvault.core.value.Token, String> e : tokens.entrySet()) {
+      assertThat(await(vault.detokenize(NS, e.getKey(), TestContexts.merchant())).value())
+          .as("token #%d after restart", i++)
+          .isEqualTo(Pan.parse(e.getValue()));
+    }
   }
 
   private TokenizeResult tokenizeDeterministic() {
