@@ -62,7 +62,13 @@ public class VaultProducer {
   void start(@Observes StartupEvent ev, Clock clock) {
     Path dir = Path.of(dataDir);
     stores = openStore(dir);
-    keyManager = openKeyManager(dir, clock);
+    try {
+      keyManager = openKeyManager(dir, clock);
+    } catch (RuntimeException e) {
+      closeQuietly(stores.closeable());
+      stores = null;
+      throw e;
+    }
     vault = DefaultVault.builder()
         .keyManager(keyManager)
         .tokenStore(stores.tokens())
@@ -81,11 +87,15 @@ public class VaultProducer {
       keyManager.close();
     }
     if (stores != null) {
-      try {
-        stores.closeable().close();
-      } catch (Exception e) {
-        LOG.warnf("closing the store failed: %s", e.getClass().getName());
-      }
+      closeQuietly(stores.closeable());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warnf("closing the store failed: %s", e.getClass().getName());
     }
   }
 
