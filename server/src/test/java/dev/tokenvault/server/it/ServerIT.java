@@ -46,6 +46,10 @@ class ServerIT {
 
   @AfterAll
   void stopAndScan() {
+    // while running (the SQLite WAL holds recent writes), then after the shutdown checkpoint
+    assertThat(LeakScan.findings(List.of(server.dataDir, server.log)))
+        .as("test values found in the data directory or the server log while running")
+        .isEmpty();
     server.stop();
     assertThat(LeakScan.findings(List.of(server.dataDir, server.log)))
         .as("test values found in the data directory or the server log")
