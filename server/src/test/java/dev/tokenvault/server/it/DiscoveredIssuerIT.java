@@ -73,6 +73,13 @@ class DiscoveredIssuerIT {
     assertThat(jwksFetches.get()).isGreaterThanOrEqualTo(1);
     assertThat(server.logText()).contains("discovered the issuer's JWKS");
 
+    // a route that writes: the request continues after the worker-thread verification
+    String tok = DevTokens.sign(key, DevTokens.claims(issuer, "payments.tokenize", now, now.plusSeconds(300)).build());
+    var t = server.http().postJson("/v1/tokens", tok, "{\"type\":\"account\",\"value\":\"1234567890123456\"}");
+    assertThat(t.statusCode()).isEqualTo(201);
+    String ready = server.http().get("/health/ready", null).body();
+    assertThat(ready).contains("\"store\"").contains("UP");
+
     String otherIssuer = DevTokens.sign(key, DevTokens.claims(issuer + "-other", "audit.read", now, now.plusSeconds(300)).build());
     assertThat(server.http().get("/v1/audit", otherIssuer).statusCode()).isEqualTo(401);
     String noScope = DevTokens.sign(key, DevTokens.claims(issuer, "payments.read", now, now.plusSeconds(300)).build());
