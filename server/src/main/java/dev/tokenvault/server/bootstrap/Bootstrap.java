@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Prepares the data directory before the HTTPS listener starts, since the listener needs its
@@ -49,23 +48,14 @@ public final class Bootstrap {
       System.setProperty("tokenvault.tls.key", pki.serverKey().toString());
     }
 
+    // applied to the listener by http.ClientCertificatePolicy; checked here to fail early
     String clientAuth = Settings.get("tokenvault.tls.client-auth", "none").toLowerCase(Locale.ROOT);
-    Map<String, String> quarkusClientAuth = Map.of("none", "NONE", "want", "REQUEST", "need", "REQUIRED");
-    if (!quarkusClientAuth.containsKey(clientAuth)) {
+    if (!List.of("none", "want", "need").contains(clientAuth)) {
       throw new IllegalStateException("tokenvault.tls.client-auth must be none, want or need");
     }
-    System.setProperty("quarkus.http.ssl.client-auth", quarkusClientAuth.get(clientAuth));
-    if (!clientAuth.equals("none")) {
-      String trust = Settings.get("tokenvault.tls.trust");
-      if (trust == null) {
-        if (!devPki) {
-          throw new IllegalStateException(
-              "tokenvault.tls.trust (PEM bundle of client CAs) is required with client-auth "
-                  + clientAuth + " and your own certificate");
-        }
-        trust = dataDir.resolve("tls").resolve("ca.pem").toString();
-      }
-      System.setProperty("quarkus.tls.https.trust-store.pem.certs", trust);
+    if (!clientAuth.equals("none") && !devPki && Settings.get("tokenvault.tls.trust") == null) {
+      throw new IllegalStateException("tokenvault.tls.trust (PEM bundle of client CAs) is required"
+          + " with client-auth " + clientAuth + " and your own certificate");
     }
 
     boolean devIssuer = Settings.get("tokenvault.auth.issuer") == null;

@@ -206,7 +206,7 @@ public final class DevPki {
     return sw.toString();
   }
 
-  static X509Certificate readCert(Path file) throws IOException, GeneralSecurityException {
+  public static X509Certificate readCert(Path file) throws IOException, GeneralSecurityException {
     try (PEMParser p = new PEMParser(new StringReader(SecureFiles.read(file)))) {
       Object o = p.readObject();
       if (!(o instanceof X509CertificateHolder h)) {
@@ -216,7 +216,7 @@ public final class DevPki {
     }
   }
 
-  static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
+  public static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
     try (PEMParser p = new PEMParser(new StringReader(SecureFiles.read(file)))) {
       Object o = p.readObject();
       if (!(o instanceof PrivateKeyInfo info)) {

@@ -27,9 +27,13 @@ final class Http {
   final HttpClient client;
 
   Http(String base, Path caPem) {
+    this(base, trusting(caPem));
+  }
+
+  Http(String base, SSLContext ssl) {
     this.base = base;
     this.client = HttpClient.newBuilder()
-        .sslContext(trusting(caPem))
+        .sslContext(ssl)
         .connectTimeout(Duration.ofSeconds(10))
         .build();
   }
@@ -43,6 +47,33 @@ final class Http {
       tmf.init(ks);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Trusts the dev CA and presents the demo client certificate ({@code DIR/tls/client.pem}). */
+  static SSLContext withClientCertificate(Path tlsDir) {
+    try {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", dev.tokenvault.server.bootstrap.DevPki.readCert(tlsDir.resolve("ca.pem")));
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      keys.load(null, null);
+      char[] pw = "test".toCharArray();
+      keys.setKeyEntry("client", dev.tokenvault.server.bootstrap.DevPki.readKey(tlsDir.resolve("client-key.pem")), pw,
+          new java.security.cert.Certificate[] {
+            dev.tokenvault.server.bootstrap.DevPki.readCert(tlsDir.resolve("client.pem"))});
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(keys, pw);
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
       return ctx;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -117,7 +117,10 @@ final class VaultServer implements AutoCloseable {
 
   Http http() {
     if (http == null) {
-      http = new Http("https://localhost:" + port, dataDir.resolve("tls").resolve("ca.pem"));
+      Path tls = dataDir.resolve("tls");
+      http = "need".equals(props.get("tokenvault.tls.client-auth"))
+          ? new Http("https://localhost:" + port, Http.withClientCertificate(tls))
+          : new Http("https://localhost:" + port, tls.resolve("ca.pem"));
     }
     return http;
   }
