@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -319,8 +318,7 @@ final class FakeKmsServer implements AutoCloseable {
     Map<String, String> context = new TreeMap<>();
     JsonNode node = request.get("EncryptionContext");
     if (node != null && node.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
         context.put(e.getKey(), e.getValue().asText());
       }
     }
