@@ -102,6 +102,22 @@ class Pkcs11KeyManagerTest extends KeyManagerConformance {
   }
 
   @Test
+  void theSameLabelInAnotherTokenIsAnotherKey() {
+    KeyManager otherToken =
+        track(
+            Pkcs11KeyManager.open(
+                Pkcs11Settings.byTokenLabel(
+                    SoftHsm2Tokens.library(), SoftHsm2Tokens.SECOND_TOKEN, "kek", true),
+                SoftHsm2Tokens.pin()));
+    WrappedKey fromOtherToken = otherToken.generateDataKey(CONTEXT).wrapped();
+
+    // Same KEK id ("pkcs11:kek"), other key material: only the GCM tag can tell, and must.
+    assertThat(fromOtherToken.kekId()).isEqualTo(km.kekId());
+    assertThatThrownBy(() -> km.decryptDataKey(fromOtherToken, CONTEXT))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+  }
+
+  @Test
   void missingKeyWithoutCreateKeyIsAConfigurationError() {
     assertThatThrownBy(() -> Pkcs11KeyManager.open(main(freshLabel("none"), false), SoftHsm2Tokens.pin()))
         .isInstanceOf(IllegalStateException.class)
