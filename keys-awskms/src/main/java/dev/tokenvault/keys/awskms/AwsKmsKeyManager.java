@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.kms.model.InvalidCiphertextException;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KmsException;
 import software.amazon.awssdk.services.kms.model.NotFoundException;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * Key manager on AWS KMS: the key-encryption key is a symmetric KMS key that never leaves KMS.
@@ -88,6 +89,8 @@ public final class AwsKmsKeyManager implements KeyManager {
   private final KmsClient kms;
   private final boolean ownsClient;
   private final String keyArn;
+  /** The credentials provider this manager made (and closes), or null. */
+  private volatile SdkAutoCloseable credentials;
 
   private AwsKmsKeyManager(KmsClient kms, boolean ownsClient, String keyArn) {
     this.kms = kms;
@@ -97,7 +100,15 @@ public final class AwsKmsKeyManager implements KeyManager {
 
   /** Opens with credentials from the AWS SDK's default provider chain. */
   public static AwsKmsKeyManager open(AwsKmsSettings settings) {
-    return open(settings, DefaultCredentialsProvider.builder().build());
+    DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+    try {
+      AwsKmsKeyManager manager = open(settings, credentials);
+      manager.credentials = credentials;
+      return manager;
+    } catch (RuntimeException e) {
+      credentials.close();
+      throw e;
+    }
   }
 
   /** Opens with the given credentials (tests, or a caller with its own credential source). */
@@ -288,6 +299,10 @@ public final class AwsKmsKeyManager implements KeyManager {
   public void close() {
     if (ownsClient) {
       kms.close();
+    }
+    SdkAutoCloseable c = credentials;
+    if (c != null) {
+      c.close();
     }
   }
 

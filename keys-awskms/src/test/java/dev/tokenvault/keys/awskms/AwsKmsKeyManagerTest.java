@@ -179,6 +179,25 @@ class AwsKmsKeyManagerTest extends KeyManagerConformance {
   }
 
   @Test
+  void theProductionOpenTakesCredentialsFromTheDefaultChain() {
+    // The chain's first source is the JVM system properties: set them for this test only.
+    System.setProperty("aws.accessKeyId", FakeKmsServer.ACCESS_KEY_ID);
+    System.setProperty("aws.secretAccessKey", FakeKmsServer.SECRET_ACCESS_KEY);
+    try {
+      KeyManager viaChain =
+          track(
+              AwsKmsKeyManager.open(
+                  new AwsKmsSettings(keyArn, FakeKmsServer.REGION, kms.endpoint())));
+
+      DataKey key = viaChain.generateDataKey(CONTEXT);
+      assertThat(viaChain.decryptDataKey(key.wrapped(), CONTEXT)).isEqualTo(key.plaintext());
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  @Test
   void settingsRejectIncompleteValues() {
     assertThatThrownBy(() -> new AwsKmsSettings(" ", "eu-west-1", null))
         .isInstanceOf(IllegalArgumentException.class);
