@@ -274,6 +274,40 @@ class SqliteStoreTest {
   }
 
   @Test
+  void writerWhenBatchNotYetCommittedThenNoFutureOfItIsComplete() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord record = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    Gate first = gate();
+    CompletableFuture<Void> write =
+        store.insertToken(record, TestRecords.tokenizeEvent(record)).toCompletableFuture();
+    CountDownLatch secondEntered = new CountDownLatch(1);
+    CountDownLatch secondRelease = new CountDownLatch(1);
+    CompletableFuture<Void> second =
+        store.write(
+            tx -> {
+              secondEntered.countDown();
+              try {
+                secondRelease.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+
+    first.open();
+    // The write and the second gate now share a batch: the write has run, the batch is open.
+    secondEntered.await();
+    assertThat(write).isNotDone();
+    assertThat(await(store.findToken(record.token()))).isEmpty();
+
+    secondRelease.countDown();
+    await(second);
+    await(write);
+    assertThat(await(store.findToken(record.token()))).contains(record);
+  }
+
+  @Test
   void writerWhenOperationFailsAfterAuditingThenItsEventIsGoneAndTheChainSkipsIt() {
     open();
     AuditEvent kept1 = TestRecords.event(AuditAction.DETOKENIZE).build();
@@ -338,6 +372,40 @@ class SqliteStoreTest {
     List<StoredAuditEvent> log = readAll(store);
     assertThat(log).hasSize(threads * perThread + 1);
     assertIntactFromGenesis(log);
+  }
+
+  @Test
+  void readWhenWriterIsInsideATransactionThenAnswersFromLastCommit() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord committed = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    await(store.insertToken(committed, TestRecords.tokenizeEvent(committed)));
+    TokenRecord pending = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> held =
+        store.write(
+            tx -> {
+              var ps = tx.prepare(Rows.INSERT_TOKEN);
+              Rows.bindToken(ps, pending, new SqliteDialect());
+              ps.executeUpdate();
+              written.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+    written.await();
+
+    // The writer holds the write lock with an uncommitted row: WAL readers neither wait nor see it.
+    assertThat(await(store.findToken(committed.token()))).contains(committed);
+    assertThat(await(store.findToken(pending.token()))).isEmpty();
+
+    release.countDown();
+    await(held);
+    assertThat(await(store.findToken(pending.token()))).contains(pending);
   }
 
   // ---- close
