@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * "Acknowledged means durable" against a real crash: a child JVM writes tokens and reports each
  * acknowledged one; it is killed with SIGKILL mid-stream; every token it reported must be in the
  * file afterwards, with an intact audit chain, and the file opens again (WAL recovery, the owner
- * lock released by the operating system). The kill lands at an arbitrary point, so this test
- * checks recovery rather than the ordering of acknowledgement and commit; that ordering is pinned
- * down deterministically by {@code SqliteStoreTest.writerWhenBatchNotYetCommittedThen...}. A power
- * cut is beyond a test; {@code synchronous=FULL} covers it.
+ * lock released by the operating system). The kill lands at an arbitrary point, so this test checks
+ * recovery rather than the ordering of acknowledgement and commit; that ordering is pinned down
+ * deterministically by {@code SqliteStoreTest.writerWhenBatchNotYetCommittedThen...}. A power cut
+ * is beyond a test; {@code synchronous=FULL} covers it.
  */
 class SqliteCrashTest {
   /** Acknowledgements to see before the kill: enough for many batches to have committed. */

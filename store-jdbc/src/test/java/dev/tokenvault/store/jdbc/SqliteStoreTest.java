@@ -110,8 +110,8 @@ class SqliteStoreTest {
   @Test
   void openWhenExistingFileReadableByOthersThenRestrictedToOwner() throws Exception {
     assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
-    Files.createFile(file(), PosixFilePermissions.asFileAttribute(
-        PosixFilePermissions.fromString("rw-r--r--")));
+    Files.createFile(
+        file(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
 
     open();
 
@@ -170,7 +170,8 @@ class SqliteStoreTest {
   void migrateWhenAppliedScriptChangedThenRefused() throws Exception {
     open().close();
     store = null;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 1");
     }
 
@@ -184,7 +185,8 @@ class SqliteStoreTest {
   void migrateWhenDatabaseNewerThanBuildThenRefused() throws Exception {
     open().close();
     store = null;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute(
           "INSERT INTO schema_version VALUES (99, 'from the future', 'x', '2099-01-01T00:00:00Z')");
     }
@@ -212,9 +214,14 @@ class SqliteStoreTest {
   void statementsWhenScriptHasCommentsThenSplitAtLineEndingSemicolons() {
     List<String> statements =
         SchemaMigrator.statements(
-            "-- a comment; with a semicolon\nCREATE TABLE a (\n  x TEXT\n);\n\nCREATE INDEX i ON a (x);\n");
+            "-- a comment; with a semicolon\n"
+                + "CREATE TABLE a (\n"
+                + "  x TEXT\n"
+                + ");\n\n"
+                + "CREATE INDEX i ON a (x);\n");
 
-    assertThat(statements).containsExactly("CREATE TABLE a (\nx TEXT\n)", "CREATE INDEX i ON a (x)");
+    assertThat(statements)
+        .containsExactly("CREATE TABLE a (\nx TEXT\n)", "CREATE INDEX i ON a (x)");
   }
 
   // ---- the writer
@@ -247,7 +254,8 @@ class SqliteStoreTest {
     open();
     String keyId = givenDataKey(Namespace.DEFAULT);
     TokenRecord a = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
-    TokenRecord duplicate = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).token(a.token()).build();
+    TokenRecord duplicate =
+        TestRecords.tokenRecord(Namespace.DEFAULT, keyId).token(a.token()).build();
     TokenRecord b = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
     AuditEvent aEvent = TestRecords.tokenizeEvent(a);
     AuditEvent appended = TestRecords.event(AuditAction.DETOKENIZE).build();
@@ -358,7 +366,8 @@ class SqliteStoreTest {
               for (int j = 0; j < perThread; j++) {
                 TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
                 mine.add(r);
-                futures.add(store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+                futures.add(
+                    store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
               }
               futures.forEach(f -> await(f));
               return mine;
@@ -449,8 +458,11 @@ class SqliteStoreTest {
     await(store.insertToken(record, TestRecords.tokenizeEvent(record)));
     assertThat(SqliteFiles.contains(SqliteFiles.readAll(file()), record.ciphertext())).isTrue();
 
-    await(store.deleteToken(record.token(), Namespace.DEFAULT,
-        TestRecords.deleteEvent(record.token(), Namespace.DEFAULT)));
+    await(
+        store.deleteToken(
+            record.token(),
+            Namespace.DEFAULT,
+            TestRecords.deleteEvent(record.token(), Namespace.DEFAULT)));
     store.close();
     store = null;
 
