@@ -106,7 +106,8 @@ public abstract class PaymentStoreConformance {
     AuditEvent firstEvent = TestRecords.paymentEvent(first);
     await(store.insertPaymentIfAbsent(first, firstEvent));
 
-    PaymentInsert result = await(store.insertPaymentIfAbsent(retry, TestRecords.paymentEvent(retry)));
+    PaymentInsert result =
+        await(store.insertPaymentIfAbsent(retry, TestRecords.paymentEvent(retry)));
 
     assertThat(result.created()).isFalse();
     assertThat(result.payment()).isEqualTo(first);
@@ -128,7 +129,8 @@ public abstract class PaymentStoreConformance {
 
     List<PaymentInsert> results = attempts.stream().map(a -> await(a.stage())).toList();
     assertThat(results).filteredOn(PaymentInsert::created).hasSize(1);
-    Set<Payment> returned = results.stream().map(PaymentInsert::payment).collect(Collectors.toSet());
+    Set<Payment> returned =
+        results.stream().map(PaymentInsert::payment).collect(Collectors.toSet());
     assertThat(returned).hasSize(1);
     Payment winner = returned.iterator().next();
     assertThat(attempts).extracting(Attempt::input).contains(winner);
@@ -168,7 +170,8 @@ public abstract class PaymentStoreConformance {
     assertThat(await(store.findPayment(payment.id()))).contains(payment);
     assertThat(readAll(auditLog())).isEqualTo(before);
     Payment retry = TestRecords.payment("merchant-a", key).build();
-    PaymentInsert result = await(store.insertPaymentIfAbsent(retry, TestRecords.paymentEvent(retry)));
+    PaymentInsert result =
+        await(store.insertPaymentIfAbsent(retry, TestRecords.paymentEvent(retry)));
     assertThat(result.created()).isFalse();
     assertThat(result.payment()).isEqualTo(payment);
   }

@@ -27,8 +27,7 @@ import java.util.UUID;
  *
  * <p>Ciphertexts and wrapped keys are random bytes of a realistic length, not encryptions of
  * anything: a store never sees a value, so its tests never need one. Times are truncated to
- * microseconds, the finest precision every supported engine keeps (PostgreSQL {@code
- * timestamptz}).
+ * microseconds, the finest precision every supported engine keeps (PostgreSQL {@code timestamptz}).
  */
 public final class TestRecords {
   private TestRecords() {}
@@ -220,8 +219,20 @@ public final class TestRecords {
     }
 
     public TokenRecord build() {
-      return new TokenRecord(token, namespace, type, ciphertext, dataKeyId, fingerprint,
-          deterministic, last4, bin, scheme, createdAt, expiresAt, metadata);
+      return new TokenRecord(
+          token,
+          namespace,
+          type,
+          ciphertext,
+          dataKeyId,
+          fingerprint,
+          deterministic,
+          last4,
+          bin,
+          scheme,
+          createdAt,
+          expiresAt,
+          metadata);
     }
   }
 
@@ -273,8 +284,20 @@ public final class TestRecords {
     }
 
     public Payment build() {
-      return new Payment(id, namespace, token, "****4242", amount, currency, status, declineCode,
-          authorizationCode, clientId, idempotencyKey, requestHash, createdAt);
+      return new Payment(
+          id,
+          namespace,
+          token,
+          "****4242",
+          amount,
+          currency,
+          status,
+          declineCode,
+          authorizationCode,
+          clientId,
+          idempotencyKey,
+          requestHash,
+          createdAt);
     }
   }
 

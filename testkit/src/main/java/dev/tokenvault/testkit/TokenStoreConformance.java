@@ -125,7 +125,8 @@ public abstract class TokenStoreConformance {
     AuditEvent winnerEvent = TestRecords.dataKeyEvent(winner);
     await(store.insertDataKeyIfAbsent(winner, winnerEvent));
 
-    DataKeyRecord stored = await(store.insertDataKeyIfAbsent(loser, TestRecords.dataKeyEvent(loser)));
+    DataKeyRecord stored =
+        await(store.insertDataKeyIfAbsent(loser, TestRecords.dataKeyEvent(loser)));
 
     assertThat(stored).isEqualTo(winner);
     assertThat(await(store.findDataKey(winner.keyId()))).contains(winner);
@@ -228,7 +229,9 @@ public abstract class TokenStoreConformance {
   void deterministicInsertWhenAbsentThenCreatedWithItsEvent() {
     Namespace ns = TestRecords.namespace();
     TokenRecord record =
-        TestRecords.tokenRecord(ns, givenDataKey(ns)).deterministic(TestRecords.fingerprint()).build();
+        TestRecords.tokenRecord(ns, givenDataKey(ns))
+            .deterministic(TestRecords.fingerprint())
+            .build();
 
     InsertResult result =
         await(store.insertTokenIfFingerprintAbsent(record, untokenized(record), TestRecords.now()));
@@ -274,8 +277,7 @@ public abstract class TokenStoreConformance {
             RACERS,
             i -> {
               TokenRecord r = TestRecords.tokenRecord(ns, keyId).deterministic(fp).build();
-              return new Attempt<>(
-                  r, store.insertTokenIfFingerprintAbsent(r, untokenized(r), now));
+              return new Attempt<>(r, store.insertTokenIfFingerprintAbsent(r, untokenized(r), now));
             });
 
     List<InsertResult> results = outcomes.stream().map(o -> await(o.stage())).toList();
@@ -316,11 +318,13 @@ public abstract class TokenStoreConformance {
     String keyId = givenDataKey(ns);
     String fp = TestRecords.fingerprint();
     Instant expiry = TestRecords.now().plus(Duration.ofMinutes(5));
-    TokenRecord old = TestRecords.tokenRecord(ns, keyId).deterministic(fp).expiresAt(expiry).build();
+    TokenRecord old =
+        TestRecords.tokenRecord(ns, keyId).deterministic(fp).expiresAt(expiry).build();
     TokenRecord fresh = TestRecords.tokenRecord(ns, keyId).deterministic(fp).build();
     await(store.insertTokenIfFingerprintAbsent(old, untokenized(old), TestRecords.now()));
 
-    InsertResult result = await(store.insertTokenIfFingerprintAbsent(fresh, untokenized(fresh), expiry));
+    InsertResult result =
+        await(store.insertTokenIfFingerprintAbsent(fresh, untokenized(fresh), expiry));
 
     assertThat(result.created()).isTrue();
     assertThat(result.record()).isEqualTo(fresh);
@@ -334,7 +338,8 @@ public abstract class TokenStoreConformance {
     String keyId = givenDataKey(ns);
     String fp = TestRecords.fingerprint();
     Instant expiry = TestRecords.now().plus(Duration.ofMinutes(5));
-    TokenRecord old = TestRecords.tokenRecord(ns, keyId).deterministic(fp).expiresAt(expiry).build();
+    TokenRecord old =
+        TestRecords.tokenRecord(ns, keyId).deterministic(fp).expiresAt(expiry).build();
     TokenRecord fresh = TestRecords.tokenRecord(ns, keyId).deterministic(fp).build();
     await(store.insertTokenIfFingerprintAbsent(old, untokenized(old), TestRecords.now()));
 
@@ -358,7 +363,8 @@ public abstract class TokenStoreConformance {
     await(store.insertToken(random2, TestRecords.tokenizeEvent(random2)));
     TokenRecord det = TestRecords.tokenRecord(ns, keyId).deterministic(fp).build();
 
-    InsertResult result = await(store.insertTokenIfFingerprintAbsent(det, untokenized(det), TestRecords.now()));
+    InsertResult result =
+        await(store.insertTokenIfFingerprintAbsent(det, untokenized(det), TestRecords.now()));
 
     assertThat(result.created()).isTrue();
     assertThat(await(store.findToken(random1.token()))).contains(random1);
@@ -411,7 +417,9 @@ public abstract class TokenStoreConformance {
     List<StoredAuditEvent> before = readAll(store);
 
     boolean deleted =
-        await(store.deleteToken(record.token(), other, TestRecords.deleteEvent(record.token(), other)));
+        await(
+            store.deleteToken(
+                record.token(), other, TestRecords.deleteEvent(record.token(), other)));
 
     assertThat(deleted).isFalse();
     assertThat(await(store.findToken(record.token()))).contains(record);
@@ -423,7 +431,9 @@ public abstract class TokenStoreConformance {
     Token unknown = TestRecords.token();
 
     boolean deleted =
-        await(store.deleteToken(unknown, Namespace.DEFAULT, TestRecords.deleteEvent(unknown, Namespace.DEFAULT)));
+        await(
+            store.deleteToken(
+                unknown, Namespace.DEFAULT, TestRecords.deleteEvent(unknown, Namespace.DEFAULT)));
 
     assertThat(deleted).isFalse();
     assertThat(readAll(store)).isEmpty();
@@ -454,7 +464,8 @@ public abstract class TokenStoreConformance {
       await(store.insertTokenIfFingerprintAbsent(det, detEvent, TestRecords.now()));
       expected.add(detEvent.eventId());
     }
-    AuditEvent read = TestRecords.event(AuditAction.DETOKENIZE).token(random.token().value()).build();
+    AuditEvent read =
+        TestRecords.event(AuditAction.DETOKENIZE).token(random.token().value()).build();
     await(store.append(read));
     expected.add(read.eventId());
     AuditEvent delete = TestRecords.deleteEvent(random.token(), ns);
@@ -507,16 +518,35 @@ public abstract class TokenStoreConformance {
     Token t2 = TestRecords.token();
     AuditEvent e1 = appended(AuditAction.TOKENIZE, "alice", "c1", t1, Outcome.SUCCESS, null, t0);
     AuditEvent e2 =
-        appended(AuditAction.DETOKENIZE, "bob", "c2", t1, Outcome.DENIED, "forbidden",
+        appended(
+            AuditAction.DETOKENIZE,
+            "bob",
+            "c2",
+            t1,
+            Outcome.DENIED,
+            "forbidden",
             t0.plus(Duration.ofMinutes(1)));
     AuditEvent e3 =
-        appended(AuditAction.DETOKENIZE, "alice", "c1", t2, Outcome.SUCCESS, null,
+        appended(
+            AuditAction.DETOKENIZE,
+            "alice",
+            "c1",
+            t2,
+            Outcome.SUCCESS,
+            null,
             t0.plus(Duration.ofMinutes(2)));
     AuditEvent e4 =
-        appended(AuditAction.DELETE_TOKEN, "carol", "c3", t2, Outcome.ERROR, "store_unavailable",
+        appended(
+            AuditAction.DELETE_TOKEN,
+            "carol",
+            "c3",
+            t2,
+            Outcome.ERROR,
+            "store_unavailable",
             t0.plus(Duration.ofMinutes(3)));
 
-    assertThat(queryIds(q().eventName(AuditAction.DETOKENIZE))).containsExactly(e2.eventId(), e3.eventId());
+    assertThat(queryIds(q().eventName(AuditAction.DETOKENIZE)))
+        .containsExactly(e2.eventId(), e3.eventId());
     assertThat(queryIds(q().principal("alice"))).containsExactly(e1.eventId(), e3.eventId());
     assertThat(queryIds(q().clientId("c3"))).containsExactly(e4.eventId());
     assertThat(queryIds(q().token(t1.value()))).containsExactly(e1.eventId(), e2.eventId());
@@ -532,8 +562,14 @@ public abstract class TokenStoreConformance {
     List<AuditEvent> events = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       events.add(
-          appended(AuditAction.DETOKENIZE, "alice", "c1", TestRecords.token(), Outcome.SUCCESS,
-              null, t0.plus(Duration.ofMinutes(i))));
+          appended(
+              AuditAction.DETOKENIZE,
+              "alice",
+              "c1",
+              TestRecords.token(),
+              Outcome.SUCCESS,
+              null,
+              t0.plus(Duration.ofMinutes(i))));
     }
 
     List<String> ids =
@@ -590,12 +626,16 @@ public abstract class TokenStoreConformance {
     TokenRecord again =
         TestRecords.tokenRecord(ns, key.keyId()).deterministic(det.fingerprint()).build();
     assertThat(
-            await(store.insertTokenIfFingerprintAbsent(again, untokenized(again), TestRecords.now()))
+            await(
+                    store.insertTokenIfFingerprintAbsent(
+                        again, untokenized(again), TestRecords.now()))
                 .record())
         .isEqualTo(det);
     await(store.append(TestRecords.event(AuditAction.DETOKENIZE).build()));
     List<StoredAuditEvent> after = readAll(store);
-    assertThat(after).hasSize(before.size() + 2).startsWith(before.toArray(StoredAuditEvent[]::new));
+    assertThat(after)
+        .hasSize(before.size() + 2)
+        .startsWith(before.toArray(StoredAuditEvent[]::new));
     assertIntactFromGenesis(after);
   }
 
@@ -637,8 +677,14 @@ public abstract class TokenStoreConformance {
     return await(store.query(q().token(token.value()).eventName(AuditAction.TOKENIZE).build()));
   }
 
-  private AuditEvent appended(String name, String principal, String clientId, Token token,
-      Outcome outcome, String errorCode, Instant time) {
+  private AuditEvent appended(
+      String name,
+      String principal,
+      String clientId,
+      Token token,
+      Outcome outcome,
+      String errorCode,
+      Instant time) {
     AuditEvent e =
         AuditEvent.builder(name, TestRecords.actor(principal, clientId), time)
             .namespace("default")

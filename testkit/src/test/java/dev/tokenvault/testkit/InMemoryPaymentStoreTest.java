@@ -2,7 +2,9 @@ package dev.tokenvault.testkit;
 
 import dev.tokenvault.core.payment.PaymentStore;
 
-/** The payment conformance suite against the in-memory fake (see {@link InMemoryTokenStoreTest}). */
+/**
+ * The payment conformance suite against the in-memory fake (see {@link InMemoryTokenStoreTest}).
+ */
 class InMemoryPaymentStoreTest extends PaymentStoreConformance {
   @Override
   protected PaymentStore newStore() {

@@ -7,9 +7,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 
 /**
- * What differs between the SQL engines behind {@link JdbcStore}; everything else (statements,
- * group commit, migrations, row mapping) is one code path. The statements themselves stay in the
- * common subset of SQLite and PostgreSQL: {@code INSERT ... ON CONFLICT DO NOTHING}, {@code
+ * What differs between the SQL engines behind {@link JdbcStore}; everything else (statements, group
+ * commit, migrations, row mapping) is one code path. The statements themselves stay in the common
+ * subset of SQLite and PostgreSQL: {@code INSERT ... ON CONFLICT DO NOTHING}, {@code
  * SAVEPOINT}/{@code ROLLBACK TO SAVEPOINT}/{@code RELEASE SAVEPOINT}, {@code LIMIT}.
  */
 interface Dialect {

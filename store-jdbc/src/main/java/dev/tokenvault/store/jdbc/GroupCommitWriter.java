@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Group commit</h2>
  *
  * Callers {@link #submit} an {@link Op} and get a future at once. The writer thread takes what is
- * queued (at most {@link #MAX_BATCH}) and runs it as one transaction: {@code BEGIN} (with the
- * write lock), then per operation {@code SAVEPOINT}, the operation, {@code RELEASE}; then one
- * {@code COMMIT}, so one fsync covers the whole batch. Only after the commit returned are the
- * futures completed, on the completion executor rather than on this thread, so callers' dependent
- * stages never hold up the writer.
+ * queued (at most {@link #MAX_BATCH}) and runs it as one transaction: {@code BEGIN} (with the write
+ * lock), then per operation {@code SAVEPOINT}, the operation, {@code RELEASE}; then one {@code
+ * COMMIT}, so one fsync covers the whole batch. Only after the commit returned are the futures
+ * completed, on the completion executor rather than on this thread, so callers' dependent stages
+ * never hold up the writer.
  *
  * <h2>Failure isolation</h2>
  *
@@ -39,20 +39,21 @@ import org.slf4j.LoggerFactory;
  *   <li>An operation that fails for its own reasons (a {@link StoreException} it throws, such as a
  *       duplicate token, a constraint violation, a bug) is rolled back to its savepoint and fails
  *       alone; the rest of the batch commits.
- *   <li>Any other database error (I/O, disk full, lost lock) may have ended the transaction, so
- *       the whole batch is rolled back and every operation in it fails. So does a failed {@code
+ *   <li>Any other database error (I/O, disk full, lost lock) may have ended the transaction, so the
+ *       whole batch is rolled back and every operation in it fails. So does a failed {@code
  *       COMMIT}. Nothing of a failed batch is durable, so a caller may retry.
  * </ul>
  *
  * <h2>Audit chain</h2>
  *
- * Operations append their audit events through {@link WriteTx#audit}, which links each event to
- * the previous one. The head of the chain (the last committed hash) is read once, inside the first
- * transaction, and then kept in memory: a savepoint rolled back restores the head it started
- * with, a committed batch advances it, a failed batch forgets it (it is read again under the lock
- * by the next batch). Because the head lives in this process, a database must have one writer
- * only; a second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks
- * its file).
+ * Operations append their audit events through {@link WriteTx#audit}, which links each event to the
+ * previous one. The head of the chain (the last committed hash) is read once, inside the first
+ * transaction, and then kept in memory: a savepoint rolled back restores the head it started with,
+ * a committed batch advances it, a failed batch forgets it (it is read again under the lock by the
+ * next batch). Because the head lives in this process, a database must have one writer only; a
+ * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file).
+ * An engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and
+ * the head is then read in every batch, under the lock {@link Dialect#begin} takes.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -108,6 +109,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final WriteTx tx;
   private final AtomicLong committedBatches = new AtomicLong();
   private boolean closed;
+
   /** The hash of the last committed audit event; null when it must be read again. */
   private String head;
 

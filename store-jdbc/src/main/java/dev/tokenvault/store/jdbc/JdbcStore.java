@@ -38,17 +38,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The token, payment and audit store on SQL, one code path for every engine ({@link Dialect}
- * holds the differences). Subclasses only know how to open their engine.
+ * The token, payment and audit store on SQL, one code path for every engine ({@link Dialect} holds
+ * the differences). Subclasses only know how to open their engine.
  *
  * <h2>Threads</h2>
  *
  * <ul>
- *   <li>Writes go to one {@link GroupCommitWriter}: one thread, one connection, concurrent
- *       requests committed together in one transaction with a savepoint each. Their futures
- *       complete on {@link #COMPLETERS} completion threads, never on the writer, so a caller's
- *       dependent stage cannot stall everyone's writes; keep such stages short or make them
- *       {@code *Async} with your own executor.
+ *   <li>Writes go to one {@link GroupCommitWriter}: one thread, one connection, concurrent requests
+ *       committed together in one transaction with a savepoint each. Their futures complete on
+ *       {@link #COMPLETERS} completion threads, never on the writer, so a caller's dependent stage
+ *       cannot stall everyone's writes; keep such stages short or make them {@code *Async} with
+ *       your own executor.
  *   <li>Reads run on {@link #READERS} threads, each with its own connection, so a read never waits
  *       for the writer (SQLite in WAL mode and PostgreSQL both give readers a committed snapshot).
  *       Their futures complete on the reader threads.
@@ -73,8 +73,8 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
   static final int READERS = 4;
 
   /**
-   * Threads completing write futures: callers' dependent stages run there, never on the writer;
-   * two so that one slow callback does not hold up every other acknowledgement.
+   * Threads completing write futures: callers' dependent stages run there, never on the writer; two
+   * so that one slow callback does not hold up every other acknowledgement.
    */
   static final int COMPLETERS = 2;
 
@@ -138,8 +138,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
   }
 
   @Override
-  public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(
-      DataKeyRecord key, AuditEvent event) {
+  public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(event, "event");
     return writer.submit(

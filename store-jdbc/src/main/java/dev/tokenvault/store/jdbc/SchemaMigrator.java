@@ -28,20 +28,20 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Scripts</h2>
  *
- * Classpath resources {@code db/<engine>/V<n>__<description>.sql}, numbered from 1 without gaps
- * and listed in {@link #SCRIPTS} (a test checks that the list and the folder agree). The naming is
+ * Classpath resources {@code db/<engine>/V<n>__<description>.sql}, numbered from 1 without gaps and
+ * listed in {@link #SCRIPTS} (a test checks that the list and the folder agree). The naming is
  * Flyway's, so the PostgreSQL variant can hand the same folder layout to Flyway if it wants to. A
  * script holds plain DDL, one statement per {@code ;} at the end of a line; {@code --} lines are
  * comments.
  *
  * <h2>Bookkeeping</h2>
  *
- * Table {@code schema_version(version, description, checksum, applied_at)}. All pending scripts
- * and their rows are applied in one transaction taken with the engine's write lock ({@link
+ * Table {@code schema_version(version, description, checksum, applied_at)}. All pending scripts and
+ * their rows are applied in one transaction taken with the engine's write lock ({@link
  * Dialect#begin}), so two processes opening the same database cannot both apply a script, and a
- * failed script leaves the schema as it was. An applied script whose checksum (SHA-256 of its
- * text) has changed, or a database newer than this build, is refused: running on a schema the code
- * does not know is how data gets corrupted.
+ * failed script leaves the schema as it was. An applied script whose checksum (SHA-256 of its text)
+ * has changed, or a database newer than this build, is refused: running on a schema the code does
+ * not know is how data gets corrupted.
  */
 final class SchemaMigrator {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
@@ -87,8 +87,12 @@ final class SchemaMigrator {
       for (Map.Entry<Integer, String> e : applied.entrySet()) {
         if (e.getKey() > newest) {
           throw new StoreException(
-              "database schema version " + e.getKey() + " is newer than this build (" + newest
-                  + ")", null);
+              "database schema version "
+                  + e.getKey()
+                  + " is newer than this build ("
+                  + newest
+                  + ")",
+              null);
         }
       }
       int count = 0;
@@ -135,8 +139,7 @@ final class SchemaMigrator {
     }
   }
 
-  private static Map<Integer, String> appliedChecksums(Connection connection)
-      throws SQLException {
+  private static Map<Integer, String> appliedChecksums(Connection connection) throws SQLException {
     Map<Integer, String> applied = new TreeMap<>();
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT version, checksum FROM schema_version")) {

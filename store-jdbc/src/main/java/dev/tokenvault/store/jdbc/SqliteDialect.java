@@ -17,8 +17,8 @@ import java.util.Locale;
  * <h2>Pragmas</h2>
  *
  * <ul>
- *   <li>{@code journal_mode=WAL}: readers never block the writer nor each other, and a commit
- *       is one append to the log (persistent, set once per file).
+ *   <li>{@code journal_mode=WAL}: readers never block the writer nor each other, and a commit is
+ *       one append to the log (persistent, set once per file).
  *   <li>{@code synchronous=FULL}: the log is fsynced at every commit, so a committed transaction
  *       survives power loss. {@code NORMAL} would be faster and lose the last commits on a power
  *       cut, which breaks the store's "acknowledged means durable" contract.
@@ -37,9 +37,9 @@ import java.util.Locale;
 final class SqliteDialect implements Dialect {
 
   /**
-   * How long a statement waits for a lock held by another connection before failing: long enough
-   * to ride out a checkpoint or a second process's migration, short enough to surface a stuck
-   * lock as an error rather than a hung request.
+   * How long a statement waits for a lock held by another connection before failing: long enough to
+   * ride out a checkpoint or a second process's migration, short enough to surface a stuck lock as
+   * an error rather than a hung request.
    */
   static final int BUSY_TIMEOUT_MILLIS = 5_000;
 

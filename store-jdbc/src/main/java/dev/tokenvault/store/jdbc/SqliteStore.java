@@ -31,36 +31,36 @@ import org.slf4j.LoggerFactory;
  *       commits once: under load, one fsync acknowledges hundreds of requests. See {@link
  *       GroupCommitWriter}.
  *   <li><b>Audit in the same transaction.</b> A write's audit event is inserted, hash-chained,
- *       inside the write's savepoint: there is no write without its event, and no event for a
- *       write that was rolled back. The chain head is kept by the writer.
+ *       inside the write's savepoint: there is no write without its event, and no event for a write
+ *       that was rolled back. The chain head is kept by the writer.
  *   <li><b>Concurrent readers.</b> Lookups and audit queries run on a few reader connections
- *       ({@code query_only}); in WAL mode they read the last committed state without waiting
- *       for the writer.
+ *       ({@code query_only}); in WAL mode they read the last committed state without waiting for
+ *       the writer.
  *   <li><b>Schema</b> by the versioned scripts under {@code db/sqlite} ({@link SchemaMigrator}).
  * </ul>
  *
  * <h2>Durability</h2>
  *
  * {@code journal_mode=WAL} with {@code synchronous=FULL}: {@code COMMIT} returns only after the
- * write-ahead log is fsynced, and a write's future completes normally only after its batch's
- * {@code COMMIT} returned. So an acknowledged write survives a process crash and a power loss
- * (given a disk that honours fsync). A future that fails means nothing of that write is stored;
- * if the process dies before a future completes, the write may or may not be stored, and is then
- * complete with its audit event or absent with it. {@link #close()} commits everything queued.
+ * write-ahead log is fsynced, and a write's future completes normally only after its batch's {@code
+ * COMMIT} returned. So an acknowledged write survives a process crash and a power loss (given a
+ * disk that honours fsync). A future that fails means nothing of that write is stored; if the
+ * process dies before a future completes, the write may or may not be stored, and is then complete
+ * with its audit event or absent with it. {@link #close()} commits everything queued.
  *
  * <h2>Files</h2>
  *
  * The database file is created owner-only ({@code 0600}) where the file system is POSIX; SQLite
- * gives its {@code -wal} and {@code -shm} files the same mode. An existing file readable by
- * others is tightened, with a warning. Deleted rows are zeroed ({@code secure_delete}), so a
- * deleted token's ciphertext leaves the file at the next checkpoint.
+ * gives its {@code -wal} and {@code -shm} files the same mode. An existing file readable by others
+ * is tightened, with a warning. Deleted rows are zeroed ({@code secure_delete}), so a deleted
+ * token's ciphertext leaves the file at the next checkpoint.
  *
  * <h2>One owner</h2>
  *
- * The writer keeps the audit chain's head in memory, so two stores writing one file would fork
- * the chain. {@link #open} therefore takes an exclusive lock on {@code <file>.lock} for the life
- * of the store; a second open, in this process or another, fails. The operating system drops the
- * lock when a process dies, so a crash leaves nothing to clean up.
+ * The writer keeps the audit chain's head in memory, so two stores writing one file would fork the
+ * chain. {@link #open} therefore takes an exclusive lock on {@code <file>.lock} for the life of the
+ * store; a second open, in this process or another, fails. The operating system drops the lock when
+ * a process dies, so a crash leaves nothing to clean up.
  */
 public final class SqliteStore extends JdbcStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);

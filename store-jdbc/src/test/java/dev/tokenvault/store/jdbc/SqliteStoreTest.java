@@ -110,8 +110,8 @@ class SqliteStoreTest {
   @Test
   void openWhenExistingFileReadableByOthersThenRestrictedToOwner() throws Exception {
     assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
-    Files.createFile(file(), PosixFilePermissions.asFileAttribute(
-        PosixFilePermissions.fromString("rw-r--r--")));
+    Files.createFile(
+        file(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
 
     open();
 
@@ -170,7 +170,8 @@ class SqliteStoreTest {
   void migrateWhenAppliedScriptChangedThenRefused() throws Exception {
     open().close();
     store = null;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 1");
     }
 
@@ -184,7 +185,8 @@ class SqliteStoreTest {
   void migrateWhenDatabaseNewerThanBuildThenRefused() throws Exception {
     open().close();
     store = null;
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute(
           "INSERT INTO schema_version VALUES (99, 'from the future', 'x', '2099-01-01T00:00:00Z')");
     }
@@ -212,9 +214,14 @@ class SqliteStoreTest {
   void statementsWhenScriptHasCommentsThenSplitAtLineEndingSemicolons() {
     List<String> statements =
         SchemaMigrator.statements(
-            "-- a comment; with a semicolon\nCREATE TABLE a (\n  x TEXT\n);\n\nCREATE INDEX i ON a (x);\n");
+            "-- a comment; with a semicolon\n"
+                + "CREATE TABLE a (\n"
+                + "  x TEXT\n"
+                + ");\n\n"
+                + "CREATE INDEX i ON a (x);\n");
 
-    assertThat(statements).containsExactly("CREATE TABLE a (\nx TEXT\n)", "CREATE INDEX i ON a (x)");
+    assertThat(statements)
+        .containsExactly("CREATE TABLE a (\nx TEXT\n)", "CREATE INDEX i ON a (x)");
   }
 
   // ---- the writer
@@ -247,7 +254,8 @@ class SqliteStoreTest {
     open();
     String keyId = givenDataKey(Namespace.DEFAULT);
     TokenRecord a = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
-    TokenRecord duplicate = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).token(a.token()).build();
+    TokenRecord duplicate =
+        TestRecords.tokenRecord(Namespace.DEFAULT, keyId).token(a.token()).build();
     TokenRecord b = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
     AuditEvent aEvent = TestRecords.tokenizeEvent(a);
     AuditEvent appended = TestRecords.event(AuditAction.DETOKENIZE).build();
@@ -271,6 +279,40 @@ class SqliteStoreTest {
         .containsExactly(aEvent.eventId(), appended.eventId(), bEvent.eventId());
     assertIntactFromGenesis(log);
     assertThat(await(store.findToken(a.token()))).contains(a);
+  }
+
+  @Test
+  void writerWhenBatchNotYetCommittedThenNoFutureOfItIsComplete() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord record = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    Gate first = gate();
+    CompletableFuture<Void> write =
+        store.insertToken(record, TestRecords.tokenizeEvent(record)).toCompletableFuture();
+    CountDownLatch secondEntered = new CountDownLatch(1);
+    CountDownLatch secondRelease = new CountDownLatch(1);
+    CompletableFuture<Void> second =
+        store.write(
+            tx -> {
+              secondEntered.countDown();
+              try {
+                secondRelease.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+
+    first.open();
+    // The write and the second gate now share a batch: the write has run, the batch is open.
+    secondEntered.await();
+    assertThat(write).isNotDone();
+    assertThat(await(store.findToken(record.token()))).isEmpty();
+
+    secondRelease.countDown();
+    await(second);
+    await(write);
+    assertThat(await(store.findToken(record.token()))).contains(record);
   }
 
   @Test
@@ -324,7 +366,8 @@ class SqliteStoreTest {
               for (int j = 0; j < perThread; j++) {
                 TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
                 mine.add(r);
-                futures.add(store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+                futures.add(
+                    store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
               }
               futures.forEach(f -> await(f));
               return mine;
@@ -338,6 +381,40 @@ class SqliteStoreTest {
     List<StoredAuditEvent> log = readAll(store);
     assertThat(log).hasSize(threads * perThread + 1);
     assertIntactFromGenesis(log);
+  }
+
+  @Test
+  void readWhenWriterIsInsideATransactionThenAnswersFromLastCommit() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord committed = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    await(store.insertToken(committed, TestRecords.tokenizeEvent(committed)));
+    TokenRecord pending = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> held =
+        store.write(
+            tx -> {
+              var ps = tx.prepare(Rows.INSERT_TOKEN);
+              Rows.bindToken(ps, pending, new SqliteDialect());
+              ps.executeUpdate();
+              written.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+    written.await();
+
+    // The writer holds the write lock with an uncommitted row: WAL readers neither wait nor see it.
+    assertThat(await(store.findToken(committed.token()))).contains(committed);
+    assertThat(await(store.findToken(pending.token()))).isEmpty();
+
+    release.countDown();
+    await(held);
+    assertThat(await(store.findToken(pending.token()))).contains(pending);
   }
 
   // ---- close
@@ -381,8 +458,11 @@ class SqliteStoreTest {
     await(store.insertToken(record, TestRecords.tokenizeEvent(record)));
     assertThat(SqliteFiles.contains(SqliteFiles.readAll(file()), record.ciphertext())).isTrue();
 
-    await(store.deleteToken(record.token(), Namespace.DEFAULT,
-        TestRecords.deleteEvent(record.token(), Namespace.DEFAULT)));
+    await(
+        store.deleteToken(
+            record.token(),
+            Namespace.DEFAULT,
+            TestRecords.deleteEvent(record.token(), Namespace.DEFAULT)));
     store.close();
     store = null;
 
