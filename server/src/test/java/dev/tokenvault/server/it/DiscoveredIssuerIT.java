@@ -30,16 +30,18 @@ class DiscoveredIssuerIT {
   HttpServer idp;
   String issuer;
   RSAKey key;
+  com.nimbusds.jose.jwk.ECKey ecKey;
   final AtomicInteger jwksFetches = new AtomicInteger();
   VaultServer server;
 
   @BeforeAll
   void start() throws IOException, JOSEException {
     key = new RSAKeyGenerator(2048).keyID("kc-1").generate();
+    ecKey = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256).keyID("kc-ec").generate();
     idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     issuer = "http://127.0.0.1:" + idp.getAddress().getPort() + "/realms/shop";
     String discovery = "{\"issuer\":\"" + issuer + "\",\"jwks_uri\":\"" + issuer + "/protocol/openid-connect/certs\"}";
-    String jwks = new JWKSet(key.toPublicJWK()).toString();
+    String jwks = new JWKSet(List.of(key.toPublicJWK(), ecKey.toPublicJWK())).toString();
     idp.createContext("/realms/shop/.well-known/openid-configuration", ex -> respond(ex, discovery));
     idp.createContext("/realms/shop/protocol/openid-connect/certs", ex -> {
       jwksFetches.incrementAndGet();
@@ -62,6 +64,31 @@ class DiscoveredIssuerIT {
     server.stop();
     idp.stop(0);
     assertThat(LeakScan.findings(List.of(server.dataDir, server.log))).isEmpty();
+  }
+
+  @Test
+  void es256AndPs256AreAcceptedAndHs256IsNot() throws JOSEException {
+    Instant now = Instant.now();
+    var claims = DevTokens.claims(issuer, "audit.read", now, now.plusSeconds(300)).build();
+    var es = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+        com.nimbusds.jose.JWSAlgorithm.ES256).keyID("kc-ec").build(), claims);
+    es.sign(new com.nimbusds.jose.crypto.ECDSASigner(ecKey));
+    assertThat(server.http().get("/v1/audit?limit=1", es.serialize()).statusCode()).isEqualTo(200);
+
+    var ps = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+        com.nimbusds.jose.JWSAlgorithm.PS256).keyID("kc-1").build(), claims);
+    ps.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+    assertThat(server.http().get("/v1/audit?limit=1", ps.serialize()).statusCode()).isEqualTo(200);
+
+    var rs512 = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+        com.nimbusds.jose.JWSAlgorithm.RS512).keyID("kc-1").build(), claims);
+    rs512.sign(new com.nimbusds.jose.crypto.RSASSASigner(key));
+    assertThat(server.http().get("/v1/audit?limit=1", rs512.serialize()).statusCode())
+        .as("an algorithm outside RS256/ES256/PS256").isEqualTo(401);
+
+    var hs = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256), claims);
+    hs.sign(new com.nimbusds.jose.crypto.MACSigner(new byte[32]));
+    assertThat(server.http().get("/v1/audit?limit=1", hs.serialize()).statusCode()).isEqualTo(401);
   }
 
   @Test

@@ -28,6 +28,7 @@ final class VaultServer implements AutoCloseable {
   private final Map<String, String> props;
   private Process process;
   private Http http;
+  private Path trustedCa;
 
   private VaultServer(Path dataDir, Path log, int port, Map<String, String> props) {
     this.dataDir = dataDir;
@@ -46,6 +47,12 @@ final class VaultServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return new VaultServer(base.resolve("data"), base.resolve("server.log"), freePort(), props);
+  }
+
+  /** Starts a server whose certificate comes from {@code caPem}'s CA, not the dev CA. */
+  VaultServer startTrusting(Path caPem) {
+    this.trustedCa = caPem;
+    return start();
   }
 
   VaultServer start() {
@@ -118,7 +125,8 @@ final class VaultServer implements AutoCloseable {
   Http http() {
     if (http == null) {
       Path tls = dataDir.resolve("tls");
-      http = "need".equals(props.get("tokenvault.tls.client-auth"))
+      http = trustedCa != null ? new Http("https://localhost:" + port, trustedCa)
+          : "need".equals(props.get("tokenvault.tls.client-auth"))
           ? new Http("https://localhost:" + port, Http.withClientCertificate(tls))
           : new Http("https://localhost:" + port, tls.resolve("ca.pem"));
     }
