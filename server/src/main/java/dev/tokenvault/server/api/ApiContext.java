@@ -29,8 +29,11 @@ public class ApiContext {
   }
 
   public RequestContext requestContext() {
-    Caller c = caller.get();
-    RoutingContext rc = vertxRequest.getCurrent();
+    return of(caller.get(), vertxRequest.getCurrent());
+  }
+
+  /** The audit context of a request by {@code c}. */
+  public static RequestContext of(Caller c, RoutingContext rc) {
     HttpServerRequest req = rc.request();
     String ip = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
     String ua = req.getHeader("User-Agent");

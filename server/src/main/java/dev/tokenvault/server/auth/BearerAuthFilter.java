@@ -1,6 +1,14 @@
 package dev.tokenvault.server.auth;
 
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.AuditLog;
+import dev.tokenvault.core.audit.Outcome;
+import dev.tokenvault.server.api.ApiContext;
 import dev.tokenvault.server.error.Problem;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -32,6 +40,9 @@ public class BearerAuthFilter {
 
   @Inject TokenVerifier verifier;
   @Inject CurrentCaller current;
+  @Inject AuditLog auditLog;
+  @Inject CurrentVertxRequest vertxRequest;
+  @Inject Clock clock;
 
   /** True when keys come from a JWKS URL (a cache miss may do network I/O). */
   final boolean remoteKeys;
@@ -101,11 +112,30 @@ public class BearerAuthFilter {
           "this route is not open to any scope");
     }
     if (!caller.hasScope(required.value())) {
+      auditDenied(caller, required.value());
       return challenge(403, REALM + ", error=\"insufficient_scope\", scope=\"" + required.value()
           + "\"", "insufficient_scope", "this route needs the scope " + required.value());
     }
     current.set(caller);
     return null;
+  }
+
+  /**
+   * Audits a refused scope: an authenticated client reaching for more than it was granted is a
+   * security signal. (Refused or missing tokens are logged, not audited: anyone can send them, and
+   * each audit event is a durable write.)
+   */
+  private void auditDenied(Caller caller, String scope) {
+    RoutingContext rc = vertxRequest.getCurrent();
+    AuditEvent event = AuditEvent.builder(AuditAction.AUTH_FAILURE, ApiContext.of(caller, rc), clock.instant())
+        .namespace(caller.namespace().name())
+        .outcome(Outcome.DENIED, "insufficient_scope:" + scope)
+        .build();
+    auditLog.append(event).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.warnf("could not audit a refused scope: %s", e.getClass().getName());
+      }
+    });
   }
 
   private static Response challenge(int status, String wwwAuthenticate, String code, String detail) {

@@ -315,6 +315,17 @@ class ServerIT {
       assertThat(allowed.statusCode()).as("%s %s with %s", r.method(), r.path(), r.scope())
           .isNotIn(401, 403);
     }
+    // each refused scope is in the audit trail, attributed to the client
+    JsonNode denied = Http.json(http.get("/v1/audit?eventName=AuthFailure&outcome=denied&limit=1000",
+        token("audit.read"))).get("events");
+    Set<String> codes = new TreeSet<>();
+    denied.forEach(e -> {
+      assertThat(e.get("clientId").asText()).isEqualTo("admin");
+      codes.add(e.get("errorCode").asText());
+    });
+    assertThat(codes).contains("insufficient_scope:payments.detokenize", "insufficient_scope:audit.read",
+        "insufficient_scope:payments.tokenize", "insufficient_scope:payments.create",
+        "insufficient_scope:payments.read");
   }
 
   @Test
