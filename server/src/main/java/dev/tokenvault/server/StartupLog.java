@@ -1,6 +1,7 @@
 package dev.tokenvault.server;
 
 import dev.tokenvault.server.auth.DevIssuer;
+import dev.tokenvault.server.auth.TokenVerifier;
 import dev.tokenvault.server.bootstrap.Bootstrap;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,7 @@ public class StartupLog {
   private static final Logger LOG = Logger.getLogger("tokenvault");
 
   @Inject DevIssuer devIssuer;
+  @Inject TokenVerifier verifier;
 
   void onStart(@Observes StartupEvent ev) {
     Bootstrap.Result b = TokenvaultMain.bootstrap;
@@ -25,6 +27,9 @@ public class StartupLog {
       }
     }
     if (devIssuer.enabled()) {
+      // self-check: the resource server must accept the dev issuer's tokens (also loads the key
+      // here, on the main thread, rather than on the event loop at the first request)
+      verifier.verify(devIssuer.selfCheckToken());
       LOG.warn("\n*** The dev issuer is ON: /oauth2/token issues access tokens to the demo clients"
           + " in dev-clients.json.\n*** Development only: set tokenvault.auth.issuer (with"
           + " tokenvault.auth.jwks-uri or tokenvault.auth.public-key) to turn it off. ***");

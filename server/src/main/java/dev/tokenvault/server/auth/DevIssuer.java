@@ -132,13 +132,24 @@ public class DevIssuer {
         throw new OAuthError(400, "invalid_scope", "the scope parameter is empty");
       }
     }
-    String scope = String.join(" ", granted);
+    return sign(c.clientId(), String.join(" ", granted));
+  }
+
+  /**
+   * A scope-less token for the start-up self-check: verifying it proves that the resource server
+   * trusts this issuer's key, and loads that key before the first request.
+   */
+  public String selfCheckToken() {
+    return sign("tokenvault-self-check", "").accessToken();
+  }
+
+  private Issued sign(String clientId, String scope) {
     Instant now = clock.instant();
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .issuer(ISSUER)
         .audience(audience)
-        .subject(c.clientId())
-        .claim("client_id", c.clientId())
+        .subject(clientId)
+        .claim("client_id", clientId)
         .claim("scope", scope)
         .issueTime(Date.from(now))
         .notBeforeTime(Date.from(now))
