@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -33,6 +36,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class DevIssuerResource {
   @Inject DevIssuer issuer;
 
+  @Schema(name = "AccessTokenResponse")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record TokenResponse(
       @JsonProperty("access_token") String accessToken,
@@ -40,6 +44,15 @@ public class DevIssuerResource {
       @JsonProperty("expires_in") long expiresIn,
       String scope) {}
 
+  /** The form fields of a token request (documentation: the endpoint reads the raw form). */
+  @Schema(name = "TokenRequestForm")
+  public record TokenForm(
+      @Schema(required = true, enumeration = "client_credentials") @JsonProperty("grant_type") String grantType,
+      @Schema(description = "space-separated; default: all of the client's scopes") String scope,
+      @Schema(description = "when not using HTTP Basic") @JsonProperty("client_id") String clientId,
+      @Schema(description = "when not using HTTP Basic") @JsonProperty("client_secret") String clientSecret) {}
+
+  @Schema(name = "OAuthError")
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ErrorResponse(
       String error, @JsonProperty("error_description") String errorDescription) {}
@@ -50,9 +63,14 @@ public class DevIssuerResource {
   @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Dev issuer: client-credentials token endpoint (off when tokenvault.auth.issuer is set)")
-  @APIResponse(responseCode = "200", description = "an access token")
-  @APIResponse(responseCode = "400", description = "invalid_request, unsupported_grant_type, invalid_scope")
-  @APIResponse(responseCode = "401", description = "invalid_client")
+  @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_FORM_URLENCODED,
+      schema = @Schema(implementation = TokenForm.class)))
+  @APIResponse(responseCode = "200", description = "an access token",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenResponse.class)))
+  @APIResponse(responseCode = "400", description = "invalid_request, unsupported_grant_type, invalid_scope",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorResponse.class)))
+  @APIResponse(responseCode = "401", description = "invalid_client",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorResponse.class)))
   public Response token(@jakarta.ws.rs.core.Context HttpHeaders headers,
       MultivaluedMap<String, String> form) {
     if (!issuer.enabled()) {
@@ -105,7 +123,8 @@ public class DevIssuerResource {
   @Path("/jwks")
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Dev issuer: the public keys of the dev tokens (JWK set)")
-  @APIResponse(responseCode = "200", description = "the JWK set")
+  @APIResponse(responseCode = "200", description = "the JWK set (RFC 7517)",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON))
   public Response jwks() {
     if (!issuer.enabled()) {
       return Problem.of(404, "not_found", "the dev issuer is off: tokenvault.auth.issuer is set")
