@@ -133,8 +133,9 @@ public class DevIssuerResource {
     return Response.ok(issuer.jwks(), MediaType.APPLICATION_JSON).build();
   }
 
+  /** RFC 6749 §5.1; {@code Cache-Control: no-store} is on every answer (HttpPipeline). */
   private static Response noStore(Response.ResponseBuilder b) {
-    return b.header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
+    return b.header("Pragma", "no-cache").build();
   }
 
   /** A form parameter given at most once; empty counts as absent (RFC 6749 §3.1). */

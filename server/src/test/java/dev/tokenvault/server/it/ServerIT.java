@@ -594,8 +594,4 @@ class ServerIT {
     assertThat(p.get("title").asText()).isNotEmpty();
     assertThat(p.get("requestId").asText()).isEqualTo(r.headers().firstValue("X-Request-Id").orElse(null));
   }
-
-  static Path unused() {
-    return null;
-  }
 }
