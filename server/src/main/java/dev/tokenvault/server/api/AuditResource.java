@@ -102,14 +102,16 @@ public class AuditResource {
       @QueryParam("outcome") String outcome,
       @QueryParam("from") String from,
       @QueryParam("to") String to,
-      @QueryParam("after") Long after,
-      @QueryParam("limit") Integer limit) {
-    int n = limit == null ? DEFAULT_LIMIT : limit;
+      @QueryParam("after") String afterParam,
+      @QueryParam("limit") String limitParam) {
+    // numbers are parsed here, not by JAX-RS, whose conversion failure would answer 404
+    long n = number(limitParam, "limit", DEFAULT_LIMIT);
     if (n < 1 || n > AuditQuery.MAX_LIMIT) {
       throw new InvalidValueException("invalid_limit", "limit",
           "limit must be between 1 and " + AuditQuery.MAX_LIMIT);
     }
-    if (after != null && after < 0) {
+    long after = number(afterParam, "after", 0);
+    if (after < 0) {
       throw new InvalidValueException("invalid_after", "after", "after must be 0 or more");
     }
     if (action != null && eventName != null && !action.equals(eventName)) {
@@ -117,8 +119,7 @@ public class AuditResource {
           "action and eventName are the same filter; give one");
     }
     AuditQuery q = new AuditQuery(eventName != null ? eventName : action, principal, clientId,
-        token, outcome(outcome), instant(from, "from"), instant(to, "to"),
-        after == null ? 0 : after, n);
+        token, outcome(outcome), instant(from, "from"), instant(to, "to"), after, (int) n);
     return auditLog.query(q).thenApply(list -> new Page(
         list.stream().map(EventDto::of).toList(),
         list.size() < n ? null : list.get(list.size() - 1).sequence()));
@@ -135,6 +136,17 @@ public class AuditResource {
     return AuditChainVerifier.verify(auditLog).thenApply(v -> new Verification(v.intact(),
         v.eventsChecked(), v.headHash(), v.brokenAtSequence() < 0 ? null : v.brokenAtSequence(),
         v.reason()));
+  }
+
+  private static long number(String s, String field, long fallback) {
+    if (s == null || s.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new InvalidValueException("invalid_number", field, field + " must be a whole number");
+    }
   }
 
   private static Outcome outcome(String s) {

@@ -231,6 +231,30 @@ class ServerIT {
     assertThat(Http.json(p).get("declineCode").asText()).isEqualTo("insufficient_funds");
   }
 
+  @Test
+  void auditPagesAndFilters() {
+    String tok = token("payments.tokenize audit.read");
+    for (int i = 0; i < 3; i++) {
+      http.postJson("/v1/tokens", tok, "{\"type\":\"account\",\"value\":\"" + SEED_ACCOUNT + "\"}");
+    }
+    JsonNode first = Http.json(http.get("/v1/audit?limit=2", tok));
+    assertThat(first.get("events")).hasSize(2);
+    long next = first.get("next").asLong();
+    JsonNode second = Http.json(http.get("/v1/audit?limit=2&after=" + next, tok));
+    assertThat(second.get("events").get(0).get("sequence").asLong()).isGreaterThan(next);
+
+    Instant from = Instant.now().minus(1, ChronoUnit.HOURS);
+    JsonNode filtered = Http.json(http.get("/v1/audit?action=Tokenize&clientId=admin&outcome=success&from="
+        + from + "&limit=1000", tok));
+    assertThat(filtered.get("events")).isNotEmpty().allSatisfy(e -> {
+      assertThat(e.get("eventName").asText()).isEqualTo("Tokenize");
+      assertThat(e.get("clientId").asText()).isEqualTo("admin");
+      assertThat(e.get("outcome").asText()).isEqualTo("success");
+      assertThat(e.get("hash").asText()).hasSize(64);
+    });
+    assertThat(Http.json(http.get("/v1/audit?to=" + from, tok)).get("events")).isEmpty();
+  }
+
   // ---------- authentication ----------
 
   @Test
@@ -436,6 +460,10 @@ class ServerIT {
     assertProblem(http.get("/no/such/route", tok), 404, "not_found");
     assertProblem(send(http.request("/v1/audit", tok).PUT(HttpRequest.BodyPublishers.noBody()).build()),
         405, "method_not_allowed");
+
+    assertProblem(http.get("/v1/audit?limit=abc", tok), 400, "validation_failed");
+    assertProblem(http.get("/v1/audit?limit=5000", tok), 400, "validation_failed");
+    assertProblem(http.get("/v1/audit?from=yesterday", tok), 400, "validation_failed");
 
     HttpResponse<String> withId = send(http.request("/v1/audit", tok).header("X-Request-Id", "req-123").GET().build());
     assertThat(withId.headers().firstValue("X-Request-Id")).contains("req-123");
