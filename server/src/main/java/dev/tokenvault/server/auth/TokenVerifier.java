@@ -36,6 +36,9 @@ import java.util.HexFormat;
  */
 @ApplicationScoped
 public class TokenVerifier {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(TokenVerifier.class);
+
   /** Upper bound of how long a verified token is trusted without re-checking its signature. */
   static final Duration MAX_CACHE_TTL = Duration.ofMinutes(5);
   /** Bounds memory: ~10k live tokens is far more than any deployment's concurrent clients. */
@@ -105,6 +108,9 @@ public class TokenVerifier {
     try {
       caller = ClaimsValidator.toCaller(parser.parse(raw));
     } catch (ParseException e) {
+      // The reason (bad signature, wrong issuer, expired...) helps operators, never callers. It
+      // names claims, never the token.
+      LOG.debugf("token verification failed: %s", rootMessage(e));
       throw new InvalidTokenException("the access token is invalid or expired");
     }
     if (!now.isBefore(caller.expiresAt())) {
@@ -112,6 +118,14 @@ public class TokenVerifier {
     }
     cache.put(key, caller);
     return caller;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private static String sha256(String raw) {

@@ -38,7 +38,8 @@ class ExternalIssuerIT {
     server = VaultServer.fresh("external", Map.of(
         "tokenvault.auth.issuer", ISSUER,
         "tokenvault.auth.public-key", pem.toString(),
-        "tokenvault.auth.audience", "vault-api")).start();
+        "tokenvault.auth.audience", "vault-api",
+        "quarkus.log.category.\"dev.tokenvault.server.auth\".level", "DEBUG")).start();
   }
 
   @AfterAll
