@@ -108,6 +108,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final WriteTx tx;
   private final AtomicLong committedBatches = new AtomicLong();
+  private final AtomicLong committedOps = new AtomicLong();
+  private final AtomicLong commitNanos = new AtomicLong();
+  private final AtomicLong batchNanos = new AtomicLong();
   private boolean closed;
 
   /** The hash of the last committed audit event; null when it must be read again. */
@@ -143,6 +146,12 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Transactions committed so far (for tests of batching). */
   long committedBatches() {
     return committedBatches.get();
+  }
+
+  /** Counters since start: for metrics and benchmarks. */
+  WriterStats stats() {
+    return new WriterStats(
+        committedBatches.get(), committedOps.get(), batchNanos.get(), commitNanos.get());
   }
 
   /**
@@ -212,6 +221,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void runBatch(List<Pending<?>> batch) {
+    long started = System.nanoTime();
     try {
       dialect.begin(connection);
       if (head == null || !dialect.exclusiveWriter()) {
@@ -247,14 +257,19 @@ final class GroupCommitWriter implements AutoCloseable {
         return;
       }
     }
+    long committing = System.nanoTime();
     try {
       dialect.commit(connection);
     } catch (SQLException e) {
       abort(batch, e);
       return;
     }
+    long done = System.nanoTime();
     head = tx.head;
     committedBatches.incrementAndGet();
+    committedOps.addAndGet(batch.size());
+    commitNanos.addAndGet(done - committing);
+    batchNanos.addAndGet(done - started);
   }
 
   private void undo(String headBefore) throws SQLException {

@@ -395,6 +395,11 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
     return writer.committedBatches();
   }
 
+  /** The writer's counters since the store opened: batches, operations, time in COMMIT. */
+  public WriterStats writerStats() {
+    return writer.stats();
+  }
+
   // ---- reads
 
   @FunctionalInterface
