@@ -54,6 +54,16 @@ import org.slf4j.LoggerFactory;
  * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file).
  * An engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and
  * the head is then read in every batch, under the lock {@link Dialect#begin} takes.
+ *
+ * <h2>Lost connections</h2>
+ *
+ * A server database can drop the writer's connection (restart, fail-over, an idle timeout in a
+ * firewall). When {@code BEGIN} fails on a connection that is no longer valid, the writer opens a
+ * new one from its {@link JdbcStore.ConnectionSource} and begins again, once: nothing of the batch
+ * ran yet, so the retry is safe and the batch does not fail for a connection that died while idle.
+ * When a batch fails later on a dead connection, the batch fails (the commit's outcome is unknown
+ * to the caller either way) and the next batch opens a new connection. An embedded engine's
+ * connection stays valid, so this never triggers there.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -100,7 +110,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private static final Pending<Void> POISON = new Pending<>(tx -> null, null);
 
-  private final Connection connection;
+  /** The write connection; null after it was found dead, until the next batch opens another. */
+  private Connection connection;
+
+  private final JdbcStore.ConnectionSource reconnect;
   private final Dialect dialect;
   private final Executor completions;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
@@ -113,11 +126,28 @@ final class GroupCommitWriter implements AutoCloseable {
   /** The hash of the last committed audit event; null when it must be read again. */
   private String head;
 
-  GroupCommitWriter(Connection connection, Dialect dialect, Executor completions, String name) {
+  /**
+   * Seconds {@link Connection#isValid} may take to tell a dead connection from a live one after a
+   * failure: a live server answers in milliseconds; a dead peer should not hold the writer long.
+   */
+  static final int VALIDATION_TIMEOUT_SECONDS = 5;
+
+  /**
+   * @param connection the write connection, already configured ({@link Dialect#configureWriter})
+   * @param reconnect where a new write connection comes from when this one dies
+   */
+  GroupCommitWriter(
+      Connection connection,
+      JdbcStore.ConnectionSource reconnect,
+      Dialect dialect,
+      Executor completions,
+      String name) {
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.reconnect = Objects.requireNonNull(reconnect, "reconnect");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.completions = Objects.requireNonNull(completions, "completions");
-    this.tx = new WriteTx(connection, dialect);
+    this.tx = new WriteTx(dialect);
+    this.tx.connection = connection;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
@@ -202,18 +232,77 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.clear();
       }
     } finally {
-      tx.closeStatements();
+      dropConnection();
+    }
+  }
+
+  /** Closes the write connection (if any) and its statements. */
+  private void dropConnection() {
+    tx.closeStatements();
+    if (connection != null) {
       try {
         connection.close();
       } catch (SQLException e) {
         LOG.warn("Closing the store's write connection failed", e);
       }
     }
+    connection = null;
+    tx.connection = null;
+  }
+
+  /** Opens and configures a new write connection. */
+  private void openConnection() throws SQLException {
+    Connection c = reconnect.open();
+    try {
+      dialect.configureWriter(c);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.close();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    connection = c;
+    tx.connection = c;
+    head = null;
+    LOG.info("Store writer opened a new database connection");
+  }
+
+  private boolean connectionAlive() {
+    try {
+      return connection != null && connection.isValid(VALIDATION_TIMEOUT_SECONDS);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Begins the batch's transaction. A connection that died while idle is replaced and the begin
+   * tried once more: nothing has run yet, so that is safe.
+   */
+  private void begin() throws SQLException {
+    if (connection == null) {
+      openConnection();
+      dialect.begin(connection);
+      return;
+    }
+    try {
+      dialect.begin(connection);
+    } catch (SQLException e) {
+      if (connectionAlive()) {
+        throw e;
+      }
+      LOG.warn("Store write connection lost; reconnecting", e);
+      dropConnection();
+      openConnection();
+      dialect.begin(connection);
+    }
   }
 
   private void runBatch(List<Pending<?>> batch) {
     try {
-      dialect.begin(connection);
+      begin();
       if (head == null || !dialect.exclusiveWriter()) {
         head = readHead();
       }
@@ -270,13 +359,23 @@ final class GroupCommitWriter implements AutoCloseable {
     failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
   }
 
-  /** Ends whatever transaction is open and forgets the chain head (it is read again). */
+  /**
+   * Ends whatever transaction is open and forgets the chain head (it is read again). A connection
+   * that is no longer valid is dropped; the next batch opens another.
+   */
   private void rollbackQuietly() {
     head = null;
+    if (connection == null) {
+      return;
+    }
     try {
       dialect.rollback(connection);
     } catch (SQLException e) {
       LOG.debug("Rollback after a failed batch failed too (no transaction was open?)", e);
+    }
+    if (!connectionAlive()) {
+      LOG.warn("Store write connection is no longer valid; the next batch opens another");
+      dropConnection();
     }
   }
 
@@ -308,13 +407,12 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** What an {@link Op} sees: the write connection inside the batch's transaction. */
   static final class WriteTx {
-    private final Connection connection;
     private final Dialect dialect;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private Connection connection;
     private String head;
 
-    private WriteTx(Connection connection, Dialect dialect) {
-      this.connection = connection;
+    private WriteTx(Dialect dialect) {
       this.dialect = dialect;
     }
 

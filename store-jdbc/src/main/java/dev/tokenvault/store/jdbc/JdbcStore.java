@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  *       {@link #COMPLETERS} completion threads, never on the writer, so a caller's dependent stage
  *       cannot stall everyone's writes; keep such stages short or make them {@code *Async} with
  *       your own executor.
- *   <li>Reads run on {@link #READERS} threads, each with its own connection, so a read never waits
- *       for the writer (SQLite in WAL mode and PostgreSQL both give readers a committed snapshot).
- *       Their futures complete on the reader threads.
+ *   <li>Reads run on a few reader threads (SQLite: {@link #READERS}), each with its own connection,
+ *       so a read never waits for the writer (SQLite in WAL mode and PostgreSQL both give readers a
+ *       committed snapshot). Their futures complete on the reader threads. Reader connections are
+ *       either held for the life of the store (an embedded file: opening is cheap, nothing drops
+ *       them) or borrowed from a pool for each read and given back ({@link ReadConnections#POOLED},
+ *       a server database: the pool replaces connections the server dropped).
  *   <li>No method blocks its caller except {@link #close()}.
  * </ul>
  *
@@ -63,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * idempotency_key)}) are the backstop. A write future completes after its batch committed, so a
  * read issued after it sees the write.
  */
-public abstract sealed class JdbcStore implements TokenStore, PaymentStore permits SqliteStore {
+public abstract sealed class JdbcStore implements TokenStore, PaymentStore
+    permits SqliteStore, PostgresStore {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
 
   /**
@@ -78,34 +82,76 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
    */
   static final int COMPLETERS = 2;
 
-  /** Opens a new connection to the database. */
+  /** Opens a new connection to the database (a pool may hand out one it holds). */
   @FunctionalInterface
   interface ConnectionSource {
     Connection open() throws SQLException;
   }
 
+  /** Brings the schema up to date on the writer's connection before the store starts. */
+  @FunctionalInterface
+  interface SchemaSetup {
+    void apply(Connection writeConnection) throws SQLException;
+  }
+
+  /** Whether reader connections are held for the store's life or borrowed per read. */
+  enum ReadConnections {
+    /** Opened once, one per reader thread, closed with the store (an embedded file). */
+    HELD,
+    /** Borrowed from the {@link ConnectionSource} (a pool) for each read and closed after it. */
+    POOLED
+  }
+
   private final Dialect dialect;
+  private final ConnectionSource connections;
+  private final ReadConnections readMode;
   private final GroupCommitWriter writer;
   private final ExecutorService completer;
   private final ExecutorService readerThreads;
+
+  /** The held reader connections; empty when they are {@link ReadConnections#POOLED}. */
   private final BlockingQueue<Reader> readers;
 
+  /** SQLite: held readers, schema by {@link SchemaMigrator}. */
   JdbcStore(Dialect dialect, ConnectionSource connections, String name) {
+    this(
+        dialect,
+        connections,
+        c -> new SchemaMigrator(dialect).migrate(c),
+        READERS,
+        ReadConnections.HELD,
+        name);
+  }
+
+  JdbcStore(
+      Dialect dialect,
+      ConnectionSource connections,
+      SchemaSetup schema,
+      int readerThreads,
+      ReadConnections readMode,
+      String name) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
-    Objects.requireNonNull(connections, "connections");
+    this.connections = Objects.requireNonNull(connections, "connections");
+    this.readMode = Objects.requireNonNull(readMode, "readMode");
+    Objects.requireNonNull(schema, "schema");
+    if (readerThreads < 1) {
+      throw new IllegalArgumentException("readerThreads must be at least 1");
+    }
     List<AutoCloseable> opened = new ArrayList<>();
     Connection writeConnection;
     try {
       writeConnection = connections.open();
       opened.add(writeConnection);
       dialect.configureWriter(writeConnection);
-      new SchemaMigrator(dialect).migrate(writeConnection);
-      this.readers = new ArrayBlockingQueue<>(READERS);
-      for (int i = 0; i < READERS; i++) {
-        Connection c = connections.open();
-        opened.add(c);
-        dialect.configureReader(c);
-        readers.add(new Reader(c));
+      schema.apply(writeConnection);
+      this.readers = new ArrayBlockingQueue<>(readerThreads);
+      if (readMode == ReadConnections.HELD) {
+        for (int i = 0; i < readerThreads; i++) {
+          Connection c = connections.open();
+          opened.add(c);
+          dialect.configureReader(c);
+          readers.add(new Reader(c));
+        }
       }
     } catch (SQLException | RuntimeException e) {
       for (AutoCloseable c : opened) {
@@ -114,8 +160,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
       throw e instanceof StoreException se ? se : new StoreException("cannot open the store", e);
     }
     this.completer = Executors.newFixedThreadPool(COMPLETERS, threads(name + "-completer"));
-    this.readerThreads = Executors.newFixedThreadPool(READERS, threads(name + "-reader"));
-    this.writer = new GroupCommitWriter(writeConnection, dialect, completer, name + "-writer");
+    this.readerThreads = Executors.newFixedThreadPool(readerThreads, threads(name + "-reader"));
+    this.writer =
+        new GroupCommitWriter(writeConnection, connections, dialect, completer, name + "-writer");
     writer.start();
   }
 
@@ -412,8 +459,13 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
     try {
       readerThreads.execute(
           () -> {
-            // As many connections as threads: one is always free.
-            Reader reader = readers.poll();
+            Reader reader;
+            try {
+              reader = acquireReader();
+            } catch (SQLException | RuntimeException e) {
+              future.completeExceptionally(new StoreException("no database connection to read", e));
+              return;
+            }
             try {
               future.complete(op.apply(reader));
             } catch (SQLException e) {
@@ -423,13 +475,37 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
             } catch (RuntimeException e) {
               future.completeExceptionally(new StoreException("read failed", e));
             } finally {
-              readers.add(reader);
+              releaseReader(reader);
             }
           });
     } catch (RejectedExecutionException e) {
       future.completeExceptionally(new StoreException("store is closed", e));
     }
     return future;
+  }
+
+  private Reader acquireReader() throws SQLException {
+    if (readMode == ReadConnections.HELD) {
+      // As many connections as threads: one is always free.
+      return readers.poll();
+    }
+    Connection c = connections.open();
+    try {
+      dialect.configureReader(c);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return new Reader(c);
+  }
+
+  private void releaseReader(Reader reader) {
+    if (readMode == ReadConnections.HELD) {
+      readers.add(reader);
+    } else {
+      // Back to the pool; its driver keeps the server-side prepared statements.
+      closeQuietly(reader);
+    }
   }
 
   /** A reader connection with its prepared statements; used by one thread at a time. */
