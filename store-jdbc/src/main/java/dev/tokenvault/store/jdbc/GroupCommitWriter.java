@@ -59,8 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * A server database can drop the writer's connection (restart, fail-over, an idle timeout in a
  * firewall). When {@code BEGIN} fails on a connection that is no longer valid, the writer opens a
- * new one from its {@link JdbcStore.ConnectionSource} and begins again, once: nothing of the batch
- * ran yet, so the retry is safe and the batch does not fail for a connection that died while idle.
+ * new one from its {@link JdbcStore.ConnectionSource} and begins again (up to {@link
+ * #RECONNECT_ATTEMPTS} connections): nothing of the batch ran yet, so the retry is safe, and the
+ * batch does not fail for a connection that died while idle.
  * When a batch fails later on a dead connection, the batch fails (the commit's outcome is unknown
  * to the caller either way) and the next batch opens a new connection. An embedded engine's
  * connection stays valid, so this never triggers there.
@@ -131,6 +132,13 @@ final class GroupCommitWriter implements AutoCloseable {
    * failure: a live server answers in milliseconds; a dead peer should not hold the writer long.
    */
   static final int VALIDATION_TIMEOUT_SECONDS = 5;
+
+  /**
+   * Connections tried for one {@code BEGIN}: a server restart kills every pooled connection at once,
+   * and a pool may hand out a dead one or two before it notices (each failure evicts one); beyond
+   * that, the database is down and the batch should fail rather than spin.
+   */
+  static final int RECONNECT_ATTEMPTS = 4;
 
   /**
    * @param connection the write connection, already configured ({@link Dialect#configureWriter})
@@ -282,23 +290,23 @@ final class GroupCommitWriter implements AutoCloseable {
    * tried once more: nothing has run yet, so that is safe.
    */
   private void begin() throws SQLException {
-    if (connection == null) {
-      openConnection();
-      dialect.begin(connection);
-      return;
-    }
-    try {
-      dialect.begin(connection);
-    } catch (SQLException e) {
-      if (connectionAlive()) {
-        throw e;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (connection == null) {
+          openConnection();
+        }
+        dialect.begin(connection);
+        return;
+      } catch (SQLException e) {
+        if (attempt >= RECONNECT_ATTEMPTS || connectionAlive()) {
+          throw e;
+        }
+        LOG.warn("Store write connection lost; reconnecting", e);
+        dropConnection();
       }
-      LOG.warn("Store write connection lost; reconnecting", e);
-      dropConnection();
-      openConnection();
-      dialect.begin(connection);
     }
   }
+
 
   private void runBatch(List<Pending<?>> batch) {
     try {

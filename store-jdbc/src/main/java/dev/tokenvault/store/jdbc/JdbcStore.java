@@ -459,29 +459,41 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     try {
       readerThreads.execute(
           () -> {
-            Reader reader;
             try {
-              reader = acquireReader();
-            } catch (SQLException | RuntimeException e) {
-              future.completeExceptionally(new StoreException("no database connection to read", e));
-              return;
-            }
-            try {
-              future.complete(op.apply(reader));
+              future.complete(readWithRetry(op));
             } catch (SQLException e) {
               future.completeExceptionally(new StoreException("read failed", e));
             } catch (StoreException e) {
               future.completeExceptionally(e);
             } catch (RuntimeException e) {
               future.completeExceptionally(new StoreException("read failed", e));
-            } finally {
-              releaseReader(reader);
             }
           });
     } catch (RejectedExecutionException e) {
       future.completeExceptionally(new StoreException("store is closed", e));
     }
     return future;
+  }
+
+  /**
+   * Runs {@code op} on a reader connection. A pooled connection the server dropped while it sat in
+   * the pool fails the read; reads change nothing, so it is run once more on another connection
+   * (the pool evicts the dead one when it is given back).
+   */
+  private <T> T readWithRetry(ReadOp<T> op) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      Reader reader = acquireReader();
+      try {
+        return op.apply(reader);
+      } catch (SQLException e) {
+        if (readMode != ReadConnections.POOLED || attempt > 1 || reader.isValid()) {
+          throw e;
+        }
+        LOG.warn("A pooled read connection was lost; reading again on another", e);
+      } finally {
+        releaseReader(reader);
+      }
+    }
   }
 
   private Reader acquireReader() throws SQLException {
@@ -524,6 +536,14 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
         statements.put(sql, ps);
       }
       return ps;
+    }
+
+    boolean isValid() {
+      try {
+        return connection.isValid(GroupCommitWriter.VALIDATION_TIMEOUT_SECONDS);
+      } catch (SQLException e) {
+        return false;
+      }
     }
 
     <T> Optional<T> findOne(String sql, String key, RowMapper<T> mapper) throws SQLException {

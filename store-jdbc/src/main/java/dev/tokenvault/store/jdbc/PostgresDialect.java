@@ -64,6 +64,9 @@ final class PostgresDialect implements Dialect {
    */
   static final String IDLE_IN_TRANSACTION_TIMEOUT = "60s";
 
+  /** The writer session's {@code application_name}; readers keep the pool's "tokenvault". */
+  static final String WRITER_APPLICATION_NAME = "tokenvault-writer";
+
   @Override
   public String migrationLocation() {
     return "db/postgresql";
@@ -73,6 +76,8 @@ final class PostgresDialect implements Dialect {
   public void configureWriter(Connection connection) throws SQLException {
     connection.setAutoCommit(true);
     try (Statement s = connection.createStatement()) {
+      // Operators (and tests) can tell the writer's session apart in pg_stat_activity.
+      s.execute("SET application_name = '" + WRITER_APPLICATION_NAME + "'");
       s.execute("SET lock_timeout = '" + LOCK_TIMEOUT + "'");
       s.execute("SET idle_in_transaction_session_timeout = '" + IDLE_IN_TRANSACTION_TIMEOUT + "'");
       String sync;
