@@ -130,22 +130,37 @@ final class PostgresServer {
   }
 
   /**
-   * Every file of the server's data directory (tables, indexes, write-ahead log) after a
-   * checkpoint, concatenated: what a stolen disk or backup holds.
+   * The files that hold {@code url}'s database on disk, after a checkpoint: its tables and indexes
+   * ({@code base/<oid>}) and the server's write-ahead log (shared by every database): what a stolen
+   * disk or backup holds.
    */
-  static byte[] dataDirectoryBytes() throws IOException, SQLException {
-    execute(url("postgres"), "CHECKPOINT");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (Stream<Path> files = Files.walk(dataDirectory)) {
-      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        try {
-          out.writeBytes(Files.readAllBytes(f));
-        } catch (IOException e) {
-          // Files the server removes while we walk (temporary stats files) hold nothing of ours.
-        }
+  static List<Path> databaseFiles(String url) throws IOException, SQLException {
+    long oid;
+    try (Connection c = admin(url);
+        Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+      try (ResultSet rs =
+          s.executeQuery("SELECT oid FROM pg_database WHERE datname = current_database()")) {
+        rs.next();
+        oid = rs.getLong(1);
       }
     }
-    return out.toByteArray();
+    List<Path> files = new ArrayList<>();
+    for (Path dir : List.of(dataDirectory.resolve("base/" + oid), dataDirectory.resolve("pg_wal"))) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        walk.filter(Files::isRegularFile).forEach(files::add);
+      }
+    }
+    return files;
+  }
+
+  /** Reads a file the server may remove meanwhile (a recycled WAL segment): empty then. */
+  static byte[] readQuietly(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      return new byte[0];
+    }
   }
 
   private static byte[] bytes(String s) {
