@@ -62,9 +62,11 @@ import org.slf4j.LoggerFactory;
  * new one from its {@link JdbcStore.ConnectionSource} and begins again (up to {@link
  * #RECONNECT_ATTEMPTS} connections): nothing of the batch ran yet, so the retry is safe, and the
  * batch does not fail for a connection that died while idle.
- * When a batch fails later on a dead connection, the batch fails (the commit's outcome is unknown
- * to the caller either way) and the next batch opens a new connection. An embedded engine's
- * connection stays valid, so this never triggers there.
+ * When a batch fails later on a dead connection, the batch fails and the next batch opens a new
+ * connection; if the connection died during {@code COMMIT}, the writer first finds out whether the
+ * commit happened ({@link #resolveLostCommit}), so that a write is never reported failed when it
+ * is stored, nor stored when reported failed. An embedded engine's connection stays valid, so
+ * none of this triggers there.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -78,6 +80,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final String SAVEPOINT = "SAVEPOINT tv_op";
   private static final String RELEASE = "RELEASE SAVEPOINT tv_op";
   private static final String ROLLBACK_TO = "ROLLBACK TO SAVEPOINT tv_op";
+  private static final String EVENT_EXISTS = "SELECT 1 FROM audit_events WHERE event_id = ?";
 
   /** One unit of work inside the writer's transaction. */
   @FunctionalInterface
@@ -319,8 +322,10 @@ final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     tx.head = head;
+    tx.lastEventId = null;
     for (Pending<?> p : batch) {
       String headBefore = tx.head;
+      String eventBefore = tx.lastEventId;
       try {
         tx.execute(SAVEPOINT);
         try {
@@ -330,13 +335,13 @@ final class GroupCommitWriter implements AutoCloseable {
           if (!dialect.isConstraintViolation(e)) {
             throw e;
           }
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = new StoreException("write refused by a database constraint", e);
         } catch (StoreException e) {
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = e;
         } catch (RuntimeException e) {
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = new StoreException("write failed", e);
         }
       } catch (SQLException e) {
@@ -347,17 +352,72 @@ final class GroupCommitWriter implements AutoCloseable {
     try {
       dialect.commit(connection);
     } catch (SQLException e) {
-      abort(batch, e);
+      if (connectionAlive()) {
+        // The server answered: it rolled the transaction back.
+        abort(batch, e);
+      } else {
+        resolveLostCommit(batch, e, tx.lastEventId);
+      }
       return;
     }
     head = tx.head;
     committedBatches.incrementAndGet();
   }
 
-  private void undo(String headBefore) throws SQLException {
+  private void undo(String headBefore, String eventBefore) throws SQLException {
     tx.execute(ROLLBACK_TO);
     tx.execute(RELEASE);
     tx.head = headBefore;
+    tx.lastEventId = eventBefore;
+  }
+
+  /**
+   * The connection died during {@code COMMIT}: the transaction may have committed or not. Every
+   * operation that changes a row appends its audit event in the same savepoint, so the batch's
+   * last event tells: on a new connection, once the write lock is ours (the lost transaction held
+   * it until it ended, so its outcome is final by then), look the event up. Committed: the
+   * operations succeeded after all. Absent: nothing was stored. Unknown (the database is still
+   * unreachable): the futures fail saying so, since "nothing stored" might be untrue.
+   */
+  private void resolveLostCommit(List<Pending<?>> batch, SQLException cause, String lastEventId) {
+    head = null;
+    dropConnection();
+    if (lastEventId == null) {
+      LOG.warn("Store write connection lost during a commit that wrote nothing", cause);
+      failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
+      return;
+    }
+    boolean committed;
+    try {
+      openConnection();
+      try {
+        dialect.begin(connection);
+        try (PreparedStatement ps = connection.prepareStatement(EVENT_EXISTS)) {
+          ps.setString(1, lastEventId);
+          try (ResultSet rs = ps.executeQuery()) {
+            committed = rs.next();
+          }
+        }
+      } finally {
+        dialect.rollback(connection);
+      }
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+      LOG.error("Store write connection lost during commit; the outcome is unknown", cause);
+      rollbackQuietly();
+      failAll(
+          batch,
+          new StoreException(
+              "write outcome unknown: the database connection was lost during commit", cause));
+      return;
+    }
+    if (committed) {
+      LOG.warn("Store write connection lost during commit; the batch had committed", cause);
+      committedBatches.incrementAndGet();
+    } else {
+      LOG.warn("Store write connection lost during commit; the batch was rolled back", cause);
+      failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
+    }
   }
 
   /** Rolls the whole transaction back and fails every operation that has not failed already. */
@@ -420,6 +480,9 @@ final class GroupCommitWriter implements AutoCloseable {
     private Connection connection;
     private String head;
 
+    /** The id of the last audit event this batch wrote, or null. */
+    private String lastEventId;
+
     private WriteTx(Dialect dialect) {
       this.dialect = dialect;
     }
@@ -445,6 +508,7 @@ final class GroupCommitWriter implements AutoCloseable {
       Rows.bindAuditEvent(ps, chained, dialect);
       ps.executeUpdate();
       head = chained.hash();
+      lastEventId = chained.eventId();
     }
 
     private void execute(String sql) throws SQLException {
