@@ -21,7 +21,10 @@ import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.Token;
 import dev.tokenvault.testkit.Race;
 import dev.tokenvault.testkit.TestRecords;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -350,6 +353,27 @@ class PostgresStoreTest {
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("cannot connect")
         .hasMessageNotContaining("s3cret-pw");
+  }
+
+  @Test
+  void openWhenThePasswordIsInTheUrlThenNoLogLineShowsIt() {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    String secretUrl = url + "?password=in-url-pw-42";
+    try {
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      // Trust authentication on the embedded server: any password logs in.
+      open(PostgresSettings.of(secretUrl, PostgresServer.SUPERUSER, "s3cret-pw".toCharArray()))
+          .close();
+      opened.clear();
+    } finally {
+      System.setErr(original);
+    }
+
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertThat(log)
+        .contains("Opened PostgreSQL store", "Database: jdbc:postgresql:")
+        .doesNotContain("in-url-pw-42", "s3cret-pw");
   }
 
   // ---- encodings and settings
