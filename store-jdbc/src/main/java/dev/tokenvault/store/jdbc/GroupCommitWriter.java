@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * transaction, and then kept in memory: a savepoint rolled back restores the head it started with,
  * a committed batch advances it, a failed batch forgets it (it is read again under the lock by the
  * next batch). Because the head lives in this process, a database must have one writer only; a
- * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file).
- * An engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and
- * the head is then read in every batch, under the lock {@link Dialect#begin} takes.
+ * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file). An
+ * engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and the
+ * head is then read in every batch, under the lock {@link Dialect#begin} takes.
  *
  * <h2>Lost connections</h2>
  *
@@ -61,12 +61,11 @@ import org.slf4j.LoggerFactory;
  * firewall). When {@code BEGIN} fails on a connection that is no longer valid, the writer opens a
  * new one from its {@link JdbcStore.ConnectionSource} and begins again (up to {@link
  * #RECONNECT_ATTEMPTS} connections): nothing of the batch ran yet, so the retry is safe, and the
- * batch does not fail for a connection that died while idle.
- * When a batch fails later on a dead connection, the batch fails and the next batch opens a new
- * connection; if the connection died during {@code COMMIT}, the writer first finds out whether the
- * commit happened ({@link #resolveLostCommit}), so that a write is never reported failed when it
- * is stored, nor stored when reported failed. An embedded engine's connection stays valid, so
- * none of this triggers there.
+ * batch does not fail for a connection that died while idle. When a batch fails later on a dead
+ * connection, the batch fails and the next batch opens a new connection; if the connection died
+ * during {@code COMMIT}, the writer first finds out whether the commit happened ({@link
+ * #resolveLostCommit}), so that a write is never reported failed when it is stored, nor stored when
+ * reported failed. An embedded engine's connection stays valid, so none of this triggers there.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -137,9 +136,9 @@ final class GroupCommitWriter implements AutoCloseable {
   static final int VALIDATION_TIMEOUT_SECONDS = 5;
 
   /**
-   * Connections tried for one {@code BEGIN}: a server restart kills every pooled connection at once,
-   * and a pool may hand out a dead one or two before it notices (each failure evicts one); beyond
-   * that, the database is down and the batch should fail rather than spin.
+   * Connections tried for one {@code BEGIN}: a server restart kills every pooled connection at
+   * once, and a pool may hand out a dead one or two before it notices (each failure evicts one);
+   * beyond that, the database is down and the batch should fail rather than spin.
    */
   static final int RECONNECT_ATTEMPTS = 4;
 
@@ -310,7 +309,6 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-
   private void runBatch(List<Pending<?>> batch) {
     try {
       begin();
@@ -373,11 +371,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /**
    * The connection died during {@code COMMIT}: the transaction may have committed or not. Every
-   * operation that changes a row appends its audit event in the same savepoint, so the batch's
-   * last event tells: on a new connection, once the write lock is ours (the lost transaction held
-   * it until it ended, so its outcome is final by then), look the event up. Committed: the
-   * operations succeeded after all. Absent: nothing was stored. Unknown (the database is still
-   * unreachable): the futures fail saying so, since "nothing stored" might be untrue.
+   * operation that changes a row appends its audit event in the same savepoint, so the batch's last
+   * event tells: on a new connection, once the write lock is ours (the lost transaction held it
+   * until it ended, so its outcome is final by then), look the event up. Committed: the operations
+   * succeeded after all. Absent: nothing was stored. Unknown (the database is still unreachable):
+   * the futures fail saying so, since "nothing stored" might be untrue.
    */
   private void resolveLostCommit(List<Pending<?>> batch, SQLException cause, String lastEventId) {
     head = null;

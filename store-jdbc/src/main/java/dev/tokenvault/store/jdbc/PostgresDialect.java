@@ -23,31 +23,31 @@ import org.slf4j.LoggerFactory;
  * stays one line ({@link #exclusiveWriter()} is false: the head is read again in every batch), and
  * every check-then-insert (deterministic tokens, idempotent payments, data keys if absent) is
  * serialized with every other process's. Under {@code READ COMMITTED} each statement sees what the
- * previous lock holder committed. The unique indexes stay the backstop. The cost is that batches
- * of different processes do not overlap; each holds the lock for a few milliseconds, and group
- * commit keeps the number of batches far below the number of requests.
+ * previous lock holder committed. The unique indexes stay the backstop. The cost is that batches of
+ * different processes do not overlap; each holds the lock for a few milliseconds, and group commit
+ * keeps the number of batches far below the number of requests.
  *
  * <h2>Durability</h2>
  *
  * A write is acknowledged after {@code COMMIT} returned. With {@code synchronous_commit} at its
- * default ({@code on}), or at a replication level ({@code remote_write}, {@code remote_apply}),
- * the commit record is flushed before that. {@code off} would acknowledge writes a server crash can
+ * default ({@code on}), or at a replication level ({@code remote_write}, {@code remote_apply}), the
+ * commit record is flushed before that. {@code off} would acknowledge writes a server crash can
  * lose, so a writer session that finds it {@code off} sets it back to {@code on} for itself and
  * says so in the log ({@code local} flushes locally and is left alone).
  *
  * <h2>Times</h2>
  *
  * The same fixed-width text as SQLite ({@link SqliteDialect#TIME}), exact to the nanosecond: an
- * audit event's time is hashed, so it must read back exactly as written; {@code timestamptz}
- * would round to microseconds.
+ * audit event's time is hashed, so it must read back exactly as written; {@code timestamptz} would
+ * round to microseconds.
  */
 final class PostgresDialect implements Dialect {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresDialect.class);
 
   /**
    * The advisory lock every write transaction takes (ASCII "tokenvlt"). Advisory locks are per
-   * database: two vaults in different schemas of one database share it, which only serializes
-   * their writes.
+   * database: two vaults in different schemas of one database share it, which only serializes their
+   * writes.
    */
   static final long WRITE_LOCK_KEY = 0x746f6b656e766c74L;
 

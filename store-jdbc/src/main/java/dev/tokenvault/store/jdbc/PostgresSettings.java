@@ -2,6 +2,7 @@ package dev.tokenvault.store.jdbc;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -28,14 +29,14 @@ import java.util.regex.Pattern;
  * connection the current one. {@link #toString()} prints {@code <masked>}, and so does the URL for
  * any {@code password=} parameter in it.
  *
- * @param url a {@code jdbc:postgresql:} URL; TLS parameters ({@code sslmode=verify-full},
- *     {@code sslrootcert=...}) go here, see docs/postgresql.md
+ * @param url a {@code jdbc:postgresql:} URL; TLS parameters ({@code sslmode=verify-full}, {@code
+ *     sslrootcert=...}) go here, see docs/postgresql.md
  * @param username the database role, or null to leave it to the URL
- * @param password supplies the password per new connection (a fresh array each call; it is
- *     cleared after use), or null for none (certificate or trust authentication)
+ * @param password supplies the password per new connection (a fresh array each call; it is cleared
+ *     after use), or null for none (certificate or trust authentication)
  * @param poolSize connections: one for the writer, the rest for readers (at least 2)
- * @param migrate whether opening the store applies pending schema migrations (needs a role with
- *     DDL rights); when false, the schema must already be current, or opening fails
+ * @param migrate whether opening the store applies pending schema migrations (needs a role with DDL
+ *     rights); when false, the schema must already be current, or opening fails
  */
 public record PostgresSettings(
     String url, String username, Supplier<char[]> password, int poolSize, boolean migrate) {
@@ -52,8 +53,7 @@ public record PostgresSettings(
    */
   public static final int DEFAULT_POOL_SIZE = 5;
 
-  private static final Pattern SECRET_PARAMETER =
-      Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
+  private static final Pattern SECRET_PARAMETER = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
 
   public PostgresSettings {
     Objects.requireNonNull(url, "url");
@@ -70,6 +70,41 @@ public record PostgresSettings(
     char[] copy = password == null ? null : password.clone();
     return new PostgresSettings(
         url, username, copy == null ? null : () -> copy.clone(), DEFAULT_POOL_SIZE, true);
+  }
+
+  /**
+   * Settings from the vault's configuration names ({@link #URL} ...), looked up by {@code config}
+   * (null for unset). The password is looked up again for every new connection, so a configuration
+   * source that re-reads a secret file hands out a rotated password.
+   *
+   * @throws IllegalArgumentException if the URL is missing or a value is malformed
+   */
+  public static PostgresSettings fromConfig(Function<String, String> config) {
+    Objects.requireNonNull(config, "config");
+    String url = config.apply(URL);
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException(URL + " is required for the postgres store");
+    }
+    String poolSize = config.apply(POOL_SIZE);
+    String migrate = config.apply(MIGRATE);
+    if (migrate != null && !migrate.equals("true") && !migrate.equals("false")) {
+      throw new IllegalArgumentException(MIGRATE + " must be true or false");
+    }
+    int size;
+    try {
+      size = poolSize == null ? DEFAULT_POOL_SIZE : Integer.parseInt(poolSize.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(POOL_SIZE + " must be a number", e);
+    }
+    Supplier<char[]> password =
+        config.apply(PASSWORD) == null
+            ? null
+            : () -> {
+              String current = config.apply(PASSWORD);
+              return current == null ? null : current.toCharArray();
+            };
+    return new PostgresSettings(
+        url.strip(), config.apply(USERNAME), password, size, !"false".equals(migrate));
   }
 
   public PostgresSettings withPoolSize(int size) {

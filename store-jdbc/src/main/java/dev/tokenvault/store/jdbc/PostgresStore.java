@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Design</h2>
  *
  * The same code path as {@link SqliteStore} ({@link JdbcStore}, {@link GroupCommitWriter}, {@link
- * Rows}): one writer thread per process batching writes into one transaction with a savepoint
- * each, the audit event of a write inserted with it, reads on their own connections. What differs
- * is in {@link PostgresDialect}: every batch takes one database-wide advisory lock, so several
- * processes writing the same database keep one audit chain and one deterministic token per
- * fingerprint, and one payment per idempotency key.
+ * Rows}): one writer thread per process batching writes into one transaction with a savepoint each,
+ * the audit event of a write inserted with it, reads on their own connections. What differs is in
+ * {@link PostgresDialect}: every batch takes one database-wide advisory lock, so several processes
+ * writing the same database keep one audit chain and one deterministic token per fingerprint, and
+ * one payment per idempotency key.
  *
  * <h2>Connections</h2>
  *
@@ -40,16 +40,17 @@ import org.slf4j.LoggerFactory;
  *
  * Flyway, scripts under {@code db/postgresql} ({@code V1__init.sql} ...), history in {@code
  * flyway_schema_history}. Flyway takes its own advisory lock, so nodes starting together migrate
- * once. With {@link PostgresSettings#migrate()} false the store runs no DDL and only validates
- * that every script of this build has been applied (for a runtime role without DDL rights, with
+ * once. With {@link PostgresSettings#migrate()} false the store runs no DDL and only validates that
+ * every script of this build has been applied (for a runtime role without DDL rights, with
  * migrations run by a deployment step); a schema newer than the build is accepted, so that a
  * rolling upgrade can migrate before the old nodes stop (migrations must therefore only add).
  *
  * <h2>Durability</h2>
  *
- * A write's future completes after {@code COMMIT} returned, which with {@code synchronous_commit=on}
- * (PostgreSQL's default, enforced for the writer's session) means the commit record is flushed on
- * the server. See {@link JdbcStore} for what a failed or unfinished future means.
+ * A write's future completes after {@code COMMIT} returned, which with {@code
+ * synchronous_commit=on} (PostgreSQL's default, enforced for the writer's session) means the commit
+ * record is flushed on the server. See {@link JdbcStore} for what a failed or unfinished future
+ * means.
  */
 public final class PostgresStore extends JdbcStore {
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(PostgresStore.class);

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A connection lost during {@code COMMIT} leaves the outcome unknown to the client; the writer must
- * find out which it was before it answers. The loss is staged by a dialect whose commit commits
- * (or rolls back) and then closes the connection and throws, as a network cut after the server
- * received the COMMIT would.
+ * find out which it was before it answers. The loss is staged by a dialect whose commit commits (or
+ * rolls back) and then closes the connection and throws, as a network cut after the server received
+ * the COMMIT would.
  */
 class PostgresLostCommitTest {
   private String url;

@@ -32,16 +32,13 @@ final class PostgresServer {
 
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static EmbeddedPostgres server;
-  private static Path dataDirectory;
+  private static final List<String> created = new ArrayList<>();
 
   private static synchronized EmbeddedPostgres server() {
     if (server == null) {
       try {
-        dataDirectory = Files.createTempDirectory("tokenvault-pg");
         server =
             EmbeddedPostgres.builder()
-                .setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(true)
                 // zonky turns these off for speed; the vault's tests run with production
                 // durability (synchronous_commit=on is PostgreSQL's default).
                 .setServerConfig("synchronous_commit", "on")
@@ -54,12 +51,20 @@ final class PostgresServer {
     return server;
   }
 
-  /** Creates an empty database and returns its JDBC URL. */
-  static String newDatabase() {
+  /**
+   * Creates an empty database and returns its JDBC URL. The databases of earlier tests are dropped
+   * first (their stores are closed by then), so the cluster stays small and stops quickly.
+   */
+  static synchronized String newDatabase() {
     String name = "tv_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     try (Connection c = DriverManager.getConnection(url("postgres"), SUPERUSER, "");
         Statement s = c.createStatement()) {
+      for (String old : created) {
+        s.execute("DROP DATABASE IF EXISTS " + old + " WITH (FORCE)");
+      }
+      created.clear();
       s.execute("CREATE DATABASE " + name);
+      created.add(name);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create database " + name, e);
     }
@@ -136,9 +141,14 @@ final class PostgresServer {
    */
   static List<Path> databaseFiles(String url) throws IOException, SQLException {
     long oid;
+    Path dataDirectory;
     try (Connection c = admin(url);
         Statement s = c.createStatement()) {
       s.execute("CHECKPOINT");
+      try (ResultSet rs = s.executeQuery("SHOW data_directory")) {
+        rs.next();
+        dataDirectory = Path.of(rs.getString(1));
+      }
       try (ResultSet rs =
           s.executeQuery("SELECT oid FROM pg_database WHERE datname = current_database()")) {
         rs.next();
@@ -146,7 +156,8 @@ final class PostgresServer {
       }
     }
     List<Path> files = new ArrayList<>();
-    for (Path dir : List.of(dataDirectory.resolve("base/" + oid), dataDirectory.resolve("pg_wal"))) {
+    for (Path dir :
+        List.of(dataDirectory.resolve("base/" + oid), dataDirectory.resolve("pg_wal"))) {
       try (Stream<Path> walk = Files.walk(dir)) {
         walk.filter(Files::isRegularFile).forEach(files::add);
       }

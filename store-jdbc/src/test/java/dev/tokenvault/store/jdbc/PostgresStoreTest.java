@@ -138,7 +138,9 @@ class PostgresStoreTest {
                 .created())
         .isTrue();
     Payment payment = TestRecords.payment("merchant-a", TestRecords.idempotencyKey()).build();
-    assertThat(await(store.insertPaymentIfAbsent(payment, TestRecords.paymentEvent(payment))).created())
+    assertThat(
+            await(store.insertPaymentIfAbsent(payment, TestRecords.paymentEvent(payment)))
+                .created())
         .isTrue();
     assertThat(
             await(
@@ -227,10 +229,7 @@ class PostgresStoreTest {
     Set<Token> tokens = results.stream().map(r -> r.record().token()).collect(Collectors.toSet());
     assertThat(tokens).hasSize(1);
     assertThat(results).filteredOn(InsertResult::created).hasSize(1);
-    assertThat(
-            count(
-                "SELECT count(*) FROM tokens WHERE fingerprint = '" + fp + "'"))
-        .isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM tokens WHERE fingerprint = '" + fp + "'")).isEqualTo(1);
     List<StoredAuditEvent> log = readAll(a);
     assertIntactFromGenesis(log);
     assertThat(log).hasSize(1 + 64);
@@ -272,8 +271,8 @@ class PostgresStoreTest {
     TokenRecord doomed = TestRecords.tokenRecord(Namespace.DEFAULT, key.keyId()).build();
     AuditEvent doomedEvent = TestRecords.tokenizeEvent(doomed);
 
-    CompletableFuture<Void> first = store.insertToken(good, TestRecords.tokenizeEvent(good))
-        .toCompletableFuture();
+    CompletableFuture<Void> first =
+        store.insertToken(good, TestRecords.tokenizeEvent(good)).toCompletableFuture();
     // Inserts a token and its event, then hits an error that is not a constraint violation: the
     // writer must roll the whole transaction back, not just this operation's savepoint.
     CompletableFuture<Object> broken =
@@ -445,6 +444,39 @@ class PostgresStoreTest {
     assertThatThrownBy(() -> settings.withPoolSize(1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PostgresSettings.of("jdbc:sqlite:x", "v", password))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void settingsWhenReadFromConfigurationNamesThenEveryNameIsUsed() {
+    java.util.Map<String, String> config =
+        new java.util.HashMap<>(
+            java.util.Map.of(
+                "tokenvault.store.postgres.url", "jdbc:postgresql://db/vault?sslmode=verify-full",
+                "tokenvault.store.postgres.username", "tokenvault_app",
+                "tokenvault.store.postgres.password", "first-pw",
+                "tokenvault.store.postgres.pool-size", "8",
+                "tokenvault.store.postgres.migrate", "false"));
+
+    PostgresSettings settings = PostgresSettings.fromConfig(config::get);
+    config.put("tokenvault.store.postgres.password", "rotated-pw");
+
+    assertThat(settings.url()).isEqualTo("jdbc:postgresql://db/vault?sslmode=verify-full");
+    assertThat(settings.username()).isEqualTo("tokenvault_app");
+    assertThat(settings.poolSize()).isEqualTo(8);
+    assertThat(settings.migrate()).isFalse();
+    assertThat(settings.passwordOnce()).isEqualTo("rotated-pw");
+    assertThat(
+            PostgresSettings.fromConfig(
+                java.util.Map.of("tokenvault.store.postgres.url", "jdbc:postgresql://db/v")::get))
+        .satisfies(
+            d -> {
+              assertThat(d.migrate()).isTrue();
+              assertThat(d.password()).isNull();
+              assertThat(d.poolSize()).isEqualTo(PostgresSettings.DEFAULT_POOL_SIZE);
+            });
+    assertThatThrownBy(() -> PostgresSettings.fromConfig(java.util.Map.<String, String>of()::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tokenvault.store.postgres.url");
   }
 
   // ---- helpers

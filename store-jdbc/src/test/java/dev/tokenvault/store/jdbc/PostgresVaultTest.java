@@ -161,8 +161,7 @@ class PostgresVaultTest {
     boolean sawAToken = false;
     String someToken = tokens.keySet().iterator().next().value();
     for (Path file : PostgresServer.databaseFiles(url)) {
-      String content =
-          new String(PostgresServer.readQuietly(file), StandardCharsets.ISO_8859_1);
+      String content = new String(PostgresServer.readQuietly(file), StandardCharsets.ISO_8859_1);
       sawAToken |= content.contains(someToken);
       Matcher digits = DIGIT_RUN.matcher(content);
       while (digits.find()) {
