@@ -59,13 +59,14 @@ import org.slf4j.LoggerFactory;
  *
  * A server database can drop the writer's connection (restart, fail-over, an idle timeout in a
  * firewall). When {@code BEGIN} fails on a connection that is no longer valid, the writer opens a
- * new one from its {@link JdbcStore.ConnectionSource} and begins again (up to {@link
- * #RECONNECT_ATTEMPTS} connections): nothing of the batch ran yet, so the retry is safe, and the
- * batch does not fail for a connection that died while idle. When a batch fails later on a dead
- * connection, the batch fails and the next batch opens a new connection; if the connection died
- * during {@code COMMIT}, the writer first finds out whether the commit happened ({@link
- * #resolveLostCommit}), so that a write is never reported failed when it is stored, nor stored when
- * reported failed. An embedded engine's connection stays valid, so none of this triggers there.
+ * new one from its {@link JdbcStore.ConnectionSource} and begins again (a bounded number of
+ * connections, see {@link #RECONNECT_ATTEMPTS}): nothing of the batch ran yet, so the retry is
+ * safe, and the batch does not fail for a connection that died while idle. When a batch fails later
+ * on a dead connection, the batch fails and the next batch opens a new connection; if the
+ * connection died during {@code COMMIT}, the writer first finds out whether the commit happened
+ * ({@link #resolveLostCommit}), so that a write is never reported failed when it is stored, nor
+ * stored when reported failed. An embedded engine's connection stays valid, so none of this
+ * triggers there.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -117,6 +118,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private Connection connection;
 
   private final JdbcStore.ConnectionSource reconnect;
+  private final int reconnectAttempts;
   private final Dialect dialect;
   private final Executor completions;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
@@ -136,9 +138,10 @@ final class GroupCommitWriter implements AutoCloseable {
   static final int VALIDATION_TIMEOUT_SECONDS = 5;
 
   /**
-   * Connections tried for one {@code BEGIN}: a server restart kills every pooled connection at
-   * once, and a pool may hand out a dead one or two before it notices (each failure evicts one);
-   * beyond that, the database is down and the batch should fail rather than spin.
+   * Connections tried for one {@code BEGIN} unless the store says otherwise: a server restart kills
+   * every pooled connection at once, and a pool hands out recently used ones without validating
+   * them (each failure evicts one); the store passes its pool size plus one, so that a batch gets a
+   * fresh connection if the server is back, and fails rather than spins if it is not.
    */
   static final int RECONNECT_ATTEMPTS = 4;
 
@@ -152,6 +155,24 @@ final class GroupCommitWriter implements AutoCloseable {
       Dialect dialect,
       Executor completions,
       String name) {
+    this(connection, reconnect, RECONNECT_ATTEMPTS, dialect, completions, name);
+  }
+
+  /**
+   * @param reconnectAttempts connections tried for one {@code BEGIN} (see {@link
+   *     #RECONNECT_ATTEMPTS})
+   */
+  GroupCommitWriter(
+      Connection connection,
+      JdbcStore.ConnectionSource reconnect,
+      int reconnectAttempts,
+      Dialect dialect,
+      Executor completions,
+      String name) {
+    if (reconnectAttempts < 1) {
+      throw new IllegalArgumentException("reconnectAttempts must be at least 1");
+    }
+    this.reconnectAttempts = reconnectAttempts;
     this.connection = Objects.requireNonNull(connection, "connection");
     this.reconnect = Objects.requireNonNull(reconnect, "reconnect");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
@@ -300,7 +321,7 @@ final class GroupCommitWriter implements AutoCloseable {
         dialect.begin(connection);
         return;
       } catch (SQLException e) {
-        if (attempt >= RECONNECT_ATTEMPTS || connectionAlive()) {
+        if (attempt >= reconnectAttempts || connectionAlive()) {
           throw e;
         }
         LOG.warn("Store write connection lost; reconnecting", e);

@@ -105,6 +105,10 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   private final Dialect dialect;
   private final ConnectionSource connections;
   private final ReadConnections readMode;
+
+  /** Connections a read or a batch's begin tries before it fails (pooled connections only). */
+  private final int connectionAttempts;
+
   private final GroupCommitWriter writer;
   private final ExecutorService completer;
   private final ExecutorService readerThreads;
@@ -161,8 +165,12 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     }
     this.completer = Executors.newFixedThreadPool(COMPLETERS, threads(name + "-completer"));
     this.readerThreads = Executors.newFixedThreadPool(readerThreads, threads(name + "-reader"));
+    // Every pooled connection may be dead at once (a server restart): one attempt more than the
+    // pool holds reaches a fresh one.
+    this.connectionAttempts = readerThreads + 2;
     this.writer =
-        new GroupCommitWriter(writeConnection, connections, dialect, completer, name + "-writer");
+        new GroupCommitWriter(
+            writeConnection, connections, connectionAttempts, dialect, completer, name + "-writer");
     writer.start();
   }
 
@@ -477,8 +485,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
 
   /**
    * Runs {@code op} on a reader connection. A pooled connection the server dropped while it sat in
-   * the pool fails the read; reads change nothing, so it is run once more on another connection
-   * (the pool evicts the dead one when it is given back).
+   * the pool fails the read; reads change nothing, so it is run again on another connection (the
+   * pool evicts the dead one when it is given back), up to one more connection than the pool holds:
+   * after a server restart every pooled connection may be dead.
    */
   private <T> T readWithRetry(ReadOp<T> op) throws SQLException {
     for (int attempt = 1; ; attempt++) {
@@ -486,7 +495,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
       try {
         return op.apply(reader);
       } catch (SQLException e) {
-        if (readMode != ReadConnections.POOLED || attempt > 1 || reader.isValid()) {
+        if (readMode != ReadConnections.POOLED
+            || attempt >= connectionAttempts
+            || reader.isValid()) {
           throw e;
         }
         LOG.warn("A pooled read connection was lost; reading again on another", e);

@@ -107,6 +107,21 @@ class PostgresStoreTest {
   }
 
   @Test
+  void openWhenFourNodesStartTogetherOnAnEmptyDatabaseThenTheSchemaIsMigratedOnce()
+      throws Exception {
+    List<PostgresStore> stores =
+        Race.race(4, i -> PostgresStore.open(PostgresServer.settings(url)));
+    opened.addAll(stores);
+
+    assertThat(count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(1);
+    for (PostgresStore s : stores) {
+      DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
+      await(s.insertDataKey(key, TestRecords.dataKeyEvent(key)));
+    }
+    assertIntactFromGenesis(readAll(stores.get(0)));
+  }
+
+  @Test
   void openWhenMigrateOffAndSchemaMissingThenFails() {
     assertThatThrownBy(() -> open(PostgresServer.settings(url).withMigrate(false)))
         .isInstanceOf(StoreException.class)
