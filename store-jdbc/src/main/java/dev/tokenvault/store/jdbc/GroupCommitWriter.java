@@ -283,7 +283,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Opens and configures a new write connection. */
   private void openConnection() throws SQLException {
-    Connection c = reconnect.open();
+    adopt(reconnect.open());
+  }
+
+  /** Configures {@code c} as the write connection; closes it if that fails. */
+  private void adopt(Connection c) throws SQLException {
     try {
       dialect.configureWriter(c);
     } catch (SQLException | RuntimeException e) {
@@ -310,14 +314,25 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /**
    * Begins the batch's transaction. A connection that died while idle is replaced and the begin
-   * tried once more: nothing has run yet, so that is safe.
+   * tried again (nothing has run yet, so that is safe), up to {@code reconnectAttempts}
+   * connections. When the source has no connection to give at all (the server is down), the batch
+   * fails at once: trying again could only make the queued writes wait longer.
    */
   private void begin() throws SQLException {
     for (int attempt = 1; ; attempt++) {
-      try {
-        if (connection == null) {
-          openConnection();
+      if (connection == null) {
+        Connection fresh = reconnect.open(); // none to be had: fail now
+        try {
+          adopt(fresh);
+        } catch (SQLException e) {
+          if (attempt >= reconnectAttempts) {
+            throw e;
+          }
+          LOG.warn("New store write connection was dead already; trying another", e);
+          continue;
         }
+      }
+      try {
         dialect.begin(connection);
         return;
       } catch (SQLException e) {
