@@ -281,11 +281,6 @@ final class GroupCommitWriter implements AutoCloseable {
     tx.connection = null;
   }
 
-  /** Opens and configures a new write connection. */
-  private void openConnection() throws SQLException {
-    adopt(reconnect.open());
-  }
-
   /** Configures {@code c} as the write connection; closes it if that fails. */
   private void adopt(Connection c) throws SQLException {
     try {
@@ -423,9 +418,8 @@ final class GroupCommitWriter implements AutoCloseable {
     }
     boolean committed;
     try {
-      openConnection();
+      begin(); // a new connection (dead ones skipped) and the write lock
       try {
-        dialect.begin(connection);
         try (PreparedStatement ps = connection.prepareStatement(EVENT_EXISTS)) {
           ps.setString(1, lastEventId);
           try (ResultSet rs = ps.executeQuery()) {
