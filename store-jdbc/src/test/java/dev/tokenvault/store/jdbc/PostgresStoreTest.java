@@ -122,6 +122,24 @@ class PostgresStoreTest {
   }
 
   @Test
+  void openWhenTheSchemaIsNewerThanThisBuildThenOpensForARollingUpgrade() {
+    open().close();
+    opened.clear();
+    // What a newer release's migration leaves behind.
+    PostgresServer.execute(
+        url,
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
+            + " checksum, installed_by, execution_time, success) VALUES (2, '2', 'later release',"
+            + " 'SQL', 'V2__later_release.sql', 0, 'postgres', 0, true)");
+
+    for (boolean migrate : new boolean[] {false, true}) {
+      PostgresStore store = open(PostgresServer.settings(url).withMigrate(migrate));
+      DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
+      await(store.insertDataKey(key, TestRecords.dataKeyEvent(key)));
+    }
+  }
+
+  @Test
   void openWhenMigrateOffAndSchemaMissingThenFails() {
     assertThatThrownBy(() -> open(PostgresServer.settings(url).withMigrate(false)))
         .isInstanceOf(StoreException.class)
