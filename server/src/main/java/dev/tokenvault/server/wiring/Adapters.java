@@ -7,6 +7,82 @@ import java.nio.file.Path;
 final class Adapters {
   private Adapters() {}
 
+  /** Looks a configuration name up; null when unset or empty. */
+  static String config(String name) {
+    return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getOptionalValue(name, String.class)
+        .filter(v -> !v.isBlank())
+        .orElse(null);
+  }
+
+  /** PostgreSQL ({@code tokenvault.store.postgres.*}): Flyway, a pool, group commit. */
+  static VaultProducer.Stores postgres() {
+    dev.tokenvault.store.jdbc.PostgresStore s =
+        dev.tokenvault.store.jdbc.PostgresStore.open(
+            dev.tokenvault.store.jdbc.PostgresSettings.fromConfig(Adapters::config));
+    return new VaultProducer.Stores(s, s, s);
+  }
+
+  /**
+   * An HSM through PKCS#11 ({@code tokenvault.keys.pkcs11.*}). The PIN comes from the
+   * environment variable {@code TOKENVAULT_PKCS11_PIN} or the file named by {@code
+   * tokenvault.keys.pkcs11.pin-file}, never from a command-line argument.
+   */
+  static dev.tokenvault.core.keys.KeyManager pkcs11() {
+    String library = required("tokenvault.keys.pkcs11.library");
+    String keyLabel = required("tokenvault.keys.pkcs11.key-label");
+    boolean createKey = Boolean.parseBoolean(config("tokenvault.keys.pkcs11.create-key"));
+    String tokenLabel = config("tokenvault.keys.pkcs11.token-label");
+    String slot = config("tokenvault.keys.pkcs11.slot-index");
+    dev.tokenvault.keys.pkcs11.Pkcs11Settings settings =
+        tokenLabel != null
+            ? dev.tokenvault.keys.pkcs11.Pkcs11Settings.byTokenLabel(
+                library, tokenLabel, keyLabel, createKey)
+            : dev.tokenvault.keys.pkcs11.Pkcs11Settings.bySlotIndex(
+                library, slot == null ? 0 : Integer.parseInt(slot.strip()), keyLabel, createKey);
+    char[] pin = pkcs11Pin();
+    try {
+      return dev.tokenvault.keys.pkcs11.Pkcs11KeyManager.open(settings, pin);
+    } finally {
+      java.util.Arrays.fill(pin, '\0');
+    }
+  }
+
+  private static char[] pkcs11Pin() {
+    String env = System.getenv("TOKENVAULT_PKCS11_PIN");
+    if (env != null && !env.isEmpty()) {
+      return env.toCharArray();
+    }
+    String file = config("tokenvault.keys.pkcs11.pin-file");
+    if (file != null) {
+      try {
+        return java.nio.file.Files.readString(Path.of(file)).strip().toCharArray();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot read tokenvault.keys.pkcs11.pin-file", e);
+      }
+    }
+    throw new IllegalStateException(
+        "the PKCS#11 PIN is required: set TOKENVAULT_PKCS11_PIN or tokenvault.keys.pkcs11.pin-file");
+  }
+
+  /** AWS KMS ({@code tokenvault.keys.awskms.*}), credentials from the default provider chain. */
+  static dev.tokenvault.core.keys.KeyManager awsKms() {
+    String endpoint = config("tokenvault.keys.awskms.endpoint");
+    return dev.tokenvault.keys.awskms.AwsKmsKeyManager.open(
+        new dev.tokenvault.keys.awskms.AwsKmsSettings(
+            required("tokenvault.keys.awskms.key-id"),
+            required("tokenvault.keys.awskms.region"),
+            endpoint == null ? null : java.net.URI.create(endpoint)));
+  }
+
+  private static String required(String name) {
+    String v = config(name);
+    if (v == null) {
+      throw new IllegalStateException(name + " is required");
+    }
+    return v;
+  }
+
   /** The embedded default: one SQLite file (WAL, group commit), tokens, payments and audit. */
   static VaultProducer.Stores sqlite(Path file) {
     SqliteStore s = SqliteStore.open(file);

@@ -123,12 +123,13 @@ public class VaultProducer {
       case "sqlite":
         return Adapters.sqlite(dir.resolve(SQLITE_FILE));
       case "postgres":
+        return Adapters.postgres();
       case "dynamodb":
         throw new IllegalStateException("tokenvault.store.type=" + type
-            + " is not available in this build yet; use sqlite");
+            + " is not available in this build yet; use sqlite or postgres");
       default:
         throw new IllegalStateException("unknown tokenvault.store.type '" + safe(type)
-            + "': use sqlite (postgres and dynamodb are planned)");
+            + "': use sqlite, postgres or dynamodb");
     }
   }
 
@@ -139,12 +140,12 @@ public class VaultProducer {
         char[] pass = kekPassphrase.filter(s -> !s.isEmpty()).map(String::toCharArray).orElse(null);
         return LocalKeyManager.open(dir, pass, clock);
       case "pkcs11":
+        return Adapters.pkcs11();
       case "awskms":
-        throw new IllegalStateException("tokenvault.keys.type=" + type
-            + " is not available in this build yet; use local");
+        return Adapters.awsKms();
       default:
         throw new IllegalStateException("unknown tokenvault.keys.type '" + safe(type)
-            + "': use local (pkcs11 and awskms are planned)");
+            + "': use local, pkcs11 or awskms");
     }
   }
 

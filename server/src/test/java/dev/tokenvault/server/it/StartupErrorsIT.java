@@ -6,14 +6,19 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** A store or key manager this build cannot provide stops the start with a clear message. */
+/**
+ * A store or key manager that is unknown or missing its settings stops the start with a clear
+ * message (and no secret in it).
+ */
 class StartupErrorsIT {
 
   @ParameterizedTest
   @CsvSource({
-    "tokenvault.store.type, postgres, tokenvault.store.type=postgres is not available",
+    "tokenvault.store.type, postgres, tokenvault.store.postgres.url is required",
     "tokenvault.store.type, mongo, unknown tokenvault.store.type 'mongo'",
-    "tokenvault.keys.type, awskms, tokenvault.keys.type=awskms is not available",
+    "tokenvault.keys.type, awskms, tokenvault.keys.awskms.key-id is required",
+    "tokenvault.keys.type, pkcs11, tokenvault.keys.pkcs11.library is required",
+    "tokenvault.keys.type, vault, unknown tokenvault.keys.type 'vault'",
   })
   void unsupportedAdaptersFailTheStart(String name, String value, String message) {
     VaultServer server = VaultServer.fresh("startup-error", Map.of(name, value));
