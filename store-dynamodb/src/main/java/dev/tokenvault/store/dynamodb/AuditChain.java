@@ -11,6 +11,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
@@ -43,6 +46,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * one process never races itself for the head.
  */
 final class AuditChain {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditChain.class);
+
   /** The one chain's partition key value. */
   static final String CHAIN = "vault";
 
@@ -65,6 +70,9 @@ final class AuditChain {
   private long headSeq = -1;
 
   private String headHash;
+
+  /** Transactions retried because the head moved or an item was contended (a metric). */
+  private final AtomicLong retries = new AtomicLong();
 
   AuditChain(DynamoDbClient client, String table) {
     this.client = client;
@@ -144,6 +152,8 @@ final class AuditChain {
           headSeq = -1;
           throw new StoreException("DynamoDB transaction cancelled for no known reason", e);
         }
+        retries.incrementAndGet();
+        LOG.debug("audit chain head moved or item contended; retrying (attempt {})", attempt);
         backoff(attempt);
       } catch (RuntimeException e) {
         // Outcome unknown (timeout after the SDK's own retries): forget the head.
@@ -158,6 +168,10 @@ final class AuditChain {
   /** Cancellation codes that say "try again", not "your request is wrong". */
   private static final Set<String> RETRYABLE_CODES =
       Set.of("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded");
+
+  long retries() {
+    return retries.get();
+  }
 
   private static boolean isConditionFailure(CancellationReason reason) {
     return "ConditionalCheckFailed".equals(reason.code());

@@ -164,6 +164,15 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     return tables.all();
   }
 
+  /**
+   * How many audited transactions this store retried because another node advanced the audit
+   * chain head first (or DynamoDB reported contention). A metric: a steadily rising rate means
+   * the single chain head is the bottleneck (see the class notes on sharding).
+   */
+  public long auditChainRetries() {
+    return chain.retries();
+  }
+
   // ---- audit
 
   @Override

@@ -210,6 +210,47 @@ class DynamoDbStoreTest {
   }
 
   @Test
+  void deterministicWhenExpiredWinnerRacedBySixteenOnTwoNodesThenOneReplacement() throws Exception {
+    Namespace ns = new Namespace("merchant-10");
+    String fingerprint = Fixtures.hex(32);
+    Instant t0 = Instant.parse("2026-11-23T00:00:00Z");
+    TokenRecord old = Fixtures.card(ns, fingerprint, true, t0.plusSeconds(1));
+    await(store.insertTokenIfFingerprintAbsent(old, Fixtures.tokenize(old), t0));
+    List<DynamoDbStore> nodes = List.of(store, node());
+
+    List<CompletionStage<InsertResult>> stages = race(16, i -> {
+      TokenRecord candidate = Fixtures.card(ns, fingerprint, true, null);
+      return nodes.get(i % 2).insertTokenIfFingerprintAbsent(candidate,
+          Fixtures.tokenize(candidate), t0.plusSeconds(2));
+    });
+
+    List<InsertResult> results = stages.stream().map(Fixtures::await).toList();
+    assertThat(results).filteredOn(InsertResult::created).hasSize(1);
+    assertThat(results.stream().map(r -> r.record().token()).collect(Collectors.toSet()))
+        .hasSize(1).doesNotContain(old.token());
+    assertThat(await(store.findToken(old.token()))).isEmpty();
+    List<StoredAuditEvent> events = allEvents();
+    assertThat(events).hasSize(17);
+    assertChainIntact(events);
+  }
+
+  @Test
+  void deterministicWhenTokenCollidesThenDuplicateTokenAndNothingWritten() {
+    TokenRecord existing = Fixtures.card();
+    await(store.insertToken(existing, Fixtures.tokenize(existing)));
+    TokenRecord clash = new TokenRecord(existing.token(), new Namespace("other"), existing.type(),
+        Fixtures.bytes(49), "dk_x", Fixtures.hex(32), true, "0000", null, null, Instant.now(),
+        null, null);
+
+    assertThat(failure(store.insertTokenIfFingerprintAbsent(clash, Fixtures.tokenize(clash),
+        Instant.now()))).isInstanceOf(StoreException.DuplicateToken.class);
+
+    assertThat(DYNAMO.rawText(prefix)).doesNotContain(Items.FINGERPRINT_PREFIX);
+    assertThat(allEvents()).hasSize(1);
+    assertThat(await(store.findToken(existing.token()))).contains(existing);
+  }
+
+  @Test
   void deterministicIsPerNamespace() {
     String fingerprint = Fixtures.hex(32);
     TokenRecord a = Fixtures.card(new Namespace("tenant-a"), fingerprint, true, null);
@@ -312,6 +353,25 @@ class DynamoDbStoreTest {
     assertChainIntact(events);
     assertThat(events).filteredOn(e -> e.event().eventName().equals(AuditAction.DETOKENIZE))
         .hasSize(8);
+  }
+
+  @Test
+  void auditChainWhenAnotherNodeMovedTheHeadThenRereadsAndLinksAfterIt() {
+    DynamoDbStore other = node();
+    TokenRecord first = Fixtures.card();
+    TokenRecord second = Fixtures.card();
+    TokenRecord third = Fixtures.card();
+    await(store.insertToken(first, Fixtures.tokenize(first))); // store caches head 1
+    await(other.insertToken(second, Fixtures.tokenize(second))); // head moves to 2
+
+    await(store.insertToken(third, Fixtures.tokenize(third))); // stale head: must retry
+
+    assertThat(store.auditChainRetries()).isEqualTo(1);
+    assertThat(other.auditChainRetries()).isZero();
+    List<StoredAuditEvent> events = allEvents();
+    assertThat(events).extracting(e -> e.event().token()).containsExactly(
+        first.token().value(), second.token().value(), third.token().value());
+    assertChainIntact(events);
   }
 
   @Test
