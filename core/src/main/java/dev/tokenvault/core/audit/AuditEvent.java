@@ -24,7 +24,9 @@ import java.util.UUID;
  * <h2>Hash chain</h2>
  *
  * A store appends events in order and links each to the one before: {@code hash = SHA-256(
- * previousHash || canonicalBytes())}, hex. {@link #chain(String)} fills both fields; {@link
+ * previousHash || canonicalBytes())}, hex. In {@link #canonicalBytes()} every string is
+ * length-prefixed (null marked apart from empty) and every list or map is count-prefixed, so two
+ * different events never encode alike. {@link #chain(String)} fills both fields; {@link
  * #verifyHash()} recomputes them, so any edited, deleted, inserted or reordered event breaks the
  * chain at that point.
  */
@@ -98,7 +100,10 @@ public record AuditEvent(
     field(out, eventName);
     field(out, actor.principal());
     field(out, actor.clientId());
-    field(out, String.join(" ", actor.scopes()));
+    count(out, actor.scopes().size());
+    for (String scope : actor.scopes()) {
+      field(out, scope);
+    }
     field(out, actor.sourceIp());
     field(out, actor.userAgent());
     field(out, actor.clientCertSubject());
@@ -107,6 +112,7 @@ public record AuditEvent(
     field(out, token);
     field(out, keyId);
     field(out, keyVersion == null ? null : keyVersion.toString());
+    count(out, encryptionContext.size());
     for (Map.Entry<String, String> e : encryptionContext.entrySet()) {
       field(out, e.getKey());
       field(out, e.getValue());
@@ -114,6 +120,12 @@ public record AuditEvent(
     field(out, outcome.name());
     field(out, errorCode);
     return out.toByteArray();
+  }
+
+  private static void count(ByteArrayOutputStream out, int n) {
+    out.write(0x01);
+    out.write((n >>> 8) & 0xff);
+    out.write(n & 0xff);
   }
 
   private static void field(ByteArrayOutputStream out, String s) {

@@ -55,10 +55,16 @@ public final class RecordCipher {
       Token token,
       ValueType type,
       byte[] plaintext) {
-    byte[] keyId = dataKeyId.getBytes(StandardCharsets.US_ASCII);
-    if (keyId.length == 0 || keyId.length > MAX_KEY_ID_LENGTH) {
+    if (dataKeyId.isEmpty() || dataKeyId.length() > MAX_KEY_ID_LENGTH) {
       throw new IllegalArgumentException("data-key id must have 1.." + MAX_KEY_ID_LENGTH + " chars");
     }
+    for (int i = 0; i < dataKeyId.length(); i++) {
+      char c = dataKeyId.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        throw new IllegalArgumentException("data-key id must be printable ASCII without spaces");
+      }
+    }
+    byte[] keyId = dataKeyId.getBytes(StandardCharsets.US_ASCII);
     byte[] sealed;
     try {
       sealed = dataKey.encrypt(plaintext, associatedData(VERSION_1, namespace, token, type, keyId));

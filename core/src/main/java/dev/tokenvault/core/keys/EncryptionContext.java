@@ -47,6 +47,9 @@ public record EncryptionContext(Map<String, String> entries) {
 
   private static void writeLengthPrefixed(ByteArrayOutputStream out, String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 0xffff) {
+      throw new IllegalArgumentException("encryption context strings are limited to 65535 bytes");
+    }
     out.write((b.length >>> 8) & 0xff);
     out.write(b.length & 0xff);
     out.write(b, 0, b.length);

@@ -43,7 +43,16 @@ public record PayCommand(
     }
   }
 
+  /** ISO 4217 codes that are not money one can pay in: metals, funds units, test, none. */
+  private static final java.util.Set<String> NOT_PAYABLE =
+      java.util.Set.of(
+          "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XTS",
+          "XXX");
+
   private static boolean isKnownCurrency(String code) {
+    if (NOT_PAYABLE.contains(code)) {
+      return false;
+    }
     try {
       Currency.getInstance(code);
       return true;

@@ -33,7 +33,8 @@ public record TokenizeCommand(
   public static final Duration MAX_TTL = Duration.ofDays(3660);
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
-  private static final Pattern DIGIT_RUN = Pattern.compile("\\d(?:[ -]?\\d){11,18}");
+  /** Digit groups joined by single spaces or dashes, as card numbers are usually typed. */
+  private static final Pattern DIGIT_RUN = Pattern.compile("\\d+(?:[ -]\\d+)*");
 
   public TokenizeCommand {
     Objects.requireNonNull(namespace, "namespace");
@@ -79,14 +80,24 @@ public record TokenizeCommand(
     return Map.copyOf(copy);
   }
 
-  /** True if {@code s} holds a run of 12-19 digits (spaces or dashes allowed) that passes Luhn. */
+  /**
+   * True if {@code s} holds a card number: consecutive digit groups (separated by single spaces or
+   * dashes) that together have 12-19 digits and pass Luhn. Only whole groups are combined, so an
+   * order number that fails Luhn is not mistaken for a card because some substring of it passes.
+   * The trade-off: a card glued to other digits without a separator is not detected.
+   */
   static boolean containsCardNumber(String s) {
     Matcher m = DIGIT_RUN.matcher(s);
     while (m.find()) {
-      String digits = m.group().replaceAll("[ -]", "");
-      for (int len = digits.length(); len >= 12; len--) {
-        for (int start = 0; start + len <= digits.length(); start++) {
-          if (dev.tokenvault.core.value.Luhn.isValid(digits.substring(start, start + len))) {
+      String[] groups = m.group().split("[ -]");
+      for (int first = 0; first < groups.length; first++) {
+        StringBuilder digits = new StringBuilder(19);
+        for (int last = first; last < groups.length; last++) {
+          digits.append(groups[last]);
+          if (digits.length() > 19) {
+            break;
+          }
+          if (digits.length() >= 12 && dev.tokenvault.core.value.Luhn.isValid(digits)) {
             return true;
           }
         }
