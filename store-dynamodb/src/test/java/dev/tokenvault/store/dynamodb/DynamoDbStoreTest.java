@@ -5,7 +5,9 @@ import static dev.tokenvault.store.dynamodb.Fixtures.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.audit.AuditChainVerifier;
 import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.ChainVerification;
 import dev.tokenvault.core.audit.AuditQuery;
 import dev.tokenvault.core.audit.Outcome;
 import dev.tokenvault.core.audit.StoredAuditEvent;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.IntFunction;
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 
 /** The DynamoDB store against DynamoDB Local: records, conditions, races, audit chain, tables. */
@@ -372,6 +376,27 @@ class DynamoDbStoreTest {
     assertThat(events).extracting(e -> e.event().token()).containsExactly(
         first.token().value(), second.token().value(), third.token().value());
     assertChainIntact(events);
+  }
+
+  @Test
+  void auditChainWhenAnItemIsEditedInTheTableThenVerifierFindsIt() {
+    for (int i = 0; i < 3; i++) {
+      TokenRecord r = Fixtures.card();
+      await(store.insertToken(r, Fixtures.tokenize(r)));
+    }
+    assertThat(await(AuditChainVerifier.verify(store)).intact()).isTrue();
+
+    try (DynamoDbClient client = DYNAMO.client()) {
+      client.updateItem(b -> b.tableName(prefix + "tokenization-vault-audit")
+          .key(AuditChain.key(2))
+          .updateExpression("SET principal = :p")
+          .expressionAttributeValues(Map.of(":p", AttributeValue.fromS("someone-else"))));
+    }
+
+    ChainVerification result = await(AuditChainVerifier.verify(store));
+    assertThat(result.intact()).isFalse();
+    assertThat(result.brokenAtSequence()).isEqualTo(2);
+    assertThat(result.reason()).isEqualTo("hash_mismatch");
   }
 
   @Test
