@@ -333,7 +333,7 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
         }
         int tokenIndex = items.size();
         items.add(putNewToken(record));
-        AuditChain.Result result = chain.commit(items, event);
+        AuditChain.Result result = chain.commit(items, event.withToken(record.token().value()));
         if (result instanceof AuditChain.Committed) {
           return new InsertResult(record, true);
         }

@@ -255,6 +255,18 @@ class DynamoDbStoreTest {
   }
 
   @Test
+  void deterministicWhenCreatedThenEventCarriesTheNewToken() {
+    TokenRecord r = Fixtures.card(new Namespace("merchant-11"), Fixtures.hex(32), true, null);
+    AuditEvent withoutToken = AuditEvent.builder(AuditAction.TOKENIZE, TestContexts.merchant(),
+        Instant.now()).namespace("merchant-11").build();
+
+    await(store.insertTokenIfFingerprintAbsent(r, withoutToken, Instant.now()));
+
+    assertThat(allEvents()).extracting(e -> e.event().token())
+        .containsExactly(r.token().value());
+  }
+
+  @Test
   void deterministicIsPerNamespace() {
     String fingerprint = Fixtures.hex(32);
     TokenRecord a = Fixtures.card(new Namespace("tenant-a"), fingerprint, true, null);
