@@ -13,6 +13,7 @@ import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.Token;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +114,18 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   /** Audit events fetched per Query page; the query filters in memory, so pages are large. */
   private static final int AUDIT_PAGE = 500;
 
+  /**
+   * Bound of one HTTP attempt. DynamoDB answers in milliseconds; an attempt still open after this
+   * is a stuck connection, better retried (the SDK retries with the same client request token).
+   */
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Bound of one call including the SDK's retries, so a request fails with a store error (503)
+   * instead of hanging a writer thread that every audited write waits behind.
+   */
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
+
   /** How long {@link #close()} waits for writes in flight. */
   private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -133,7 +146,9 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
         DynamoDbClient.builder()
             .region(Region.of(settings.region()))
             .credentialsProvider(DefaultCredentialsProvider.builder().build())
-            .httpClientBuilder(UrlConnectionHttpClient.builder());
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+                .apiCallTimeout(CALL_TIMEOUT));
     settings.endpoint().ifPresent(builder::endpointOverride);
     return new DynamoDbStore(settings, builder.build());
   }

@@ -1,9 +1,12 @@
 package dev.tokenvault.store.dynamodb;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -14,6 +17,7 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
 
 /**
  * The four tables and, when asked, their creation. The definitions here are the ones documented
@@ -38,6 +42,16 @@ final class Tables {
   static final String KEYS_SUFFIX = "tokenization-vault-keys";
   static final String PAYMENTS_SUFFIX = "tokenization-vault-payments";
   static final String AUDIT_SUFFIX = "tokenization-vault-audit";
+
+  /**
+   * Polling of a table being created. The SDK's default waits 20 s between polls; tables are
+   * usually active within seconds, so poll each second, for up to five minutes.
+   */
+  private static final WaiterOverrideConfiguration TABLE_WAIT =
+      WaiterOverrideConfiguration.builder()
+          .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofSeconds(1)))
+          .maxAttempts(300)
+          .build();
 
   /** The TTL attribute of the tokens table (epoch seconds). */
   static final String TTL_ATTRIBUTE = "expires_at";
@@ -105,13 +119,20 @@ final class Tables {
     } catch (ResourceInUseException e) {
       // Another vault node created it between our check and our call: fine.
     }
-    client.waiter().waitUntilTableExists(b -> b.tableName(table));
+    waitUntilActive(client, table);
+  }
+
+  private static void waitUntilActive(DynamoDbClient client, String table) {
+    try (DynamoDbWaiter waiter =
+        DynamoDbWaiter.builder().client(client).overrideConfiguration(TABLE_WAIT).build()) {
+      waiter.waitUntilTableExists(b -> b.tableName(table));
+    }
   }
 
   private static boolean exists(DynamoDbClient client, String table) {
     try {
       client.describeTable(b -> b.tableName(table));
-      client.waiter().waitUntilTableExists(b -> b.tableName(table));
+      waitUntilActive(client, table);
       return true;
     } catch (ResourceNotFoundException e) {
       return false;

@@ -589,6 +589,23 @@ class DynamoDbStoreTest {
   }
 
   @Test
+  void openTakesCredentialsFromTheDefaultProviderChain() {
+    // Fake credentials (DynamoDB Local takes letters and digits only), from the chain's
+    // system-property source.
+    System.setProperty("aws.accessKeyId", "fakeFromChain");
+    System.setProperty("aws.secretAccessKey", "fakeFromChain");
+    try (DynamoDbStore opened = DynamoDbStore.open(DYNAMO.settings(prefix))) {
+      TokenRecord r = Fixtures.card();
+      await(opened.insertToken(r, Fixtures.tokenize(r)));
+      // Read back through the same credentials: DynamoDB Local keeps one database per access key.
+      assertThat(await(opened.findToken(r.token()))).contains(r);
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  @Test
   void closedStoreFailsWithStoreException() {
     DynamoDbStore closing = node();
     closing.close();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,20 +32,34 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
+  /** Where the engine keeps its data, or null for memory. */
+  private final Path dbDir;
+
   private DynamoDBProxyServer server;
+  private int port;
   private URI endpoint;
+
+  /** An engine in memory: fast, gone when stopped. */
+  LocalDynamo() {
+    this(null);
+  }
+
+  private LocalDynamo(Path dbDir) {
+    this.dbDir = dbDir;
+  }
+
+  /** An engine on files under {@code dir}: its data survives {@link #restart()}. */
+  static LocalDynamo onDisk(Path dir) {
+    return new LocalDynamo(dir);
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     Exception last = null;
     for (int attempt = 0; attempt < 3 && server == null; attempt++) {
-      int port = freePort();
+      int candidate = freePort();
       try {
-        DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(
-            new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
-        s.start();
-        server = s;
-        endpoint = URI.create("http://127.0.0.1:" + port);
+        start(candidate);
       } catch (Exception e) {
         last = e; // the port was taken between probing and binding: try another
       }
@@ -52,6 +67,25 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
     if (server == null) {
       throw last;
     }
+  }
+
+  private void start(int onPort) throws Exception {
+    String[] args = dbDir == null
+        ? new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(onPort)}
+        : new String[] {"-sharedDb", "-dbPath", dbDir.toString(), "-disableTelemetry", "-port",
+            Integer.toString(onPort)};
+    DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(args);
+    s.start();
+    server = s;
+    port = onPort;
+    endpoint = URI.create("http://127.0.0.1:" + onPort);
+  }
+
+  /** Stops the engine abruptly (requests in flight are cut) and starts it again on its port. */
+  void restart() throws Exception {
+    server.stop();
+    server = null;
+    start(port);
   }
 
   @Override
