@@ -66,6 +66,31 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
     return List.copyOf(keys.values());
   }
 
+  /**
+   * Everything held, serialised as a database file would hold it (ciphertext bytes, clear
+   * metadata, events), for the conformance suites' raw-storage scans.
+   */
+  public synchronized byte[] dump() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (TokenRecord r : tokens.values()) {
+      out.writeBytes(r.ciphertext());
+      out.writeBytes(
+          (r.token() + "|" + r.namespace() + "|" + r.dataKeyId() + "|" + r.fingerprint() + "|"
+                  + r.last4() + "|" + r.bin() + "|" + r.metadata())
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    for (DataKeyRecord k : keys.values()) {
+      out.writeBytes(k.wrapped().ciphertext());
+    }
+    for (Payment p : payments.values()) {
+      out.writeBytes(p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    for (StoredAuditEvent e : audit) {
+      out.writeBytes(e.event().canonicalBytes());
+    }
+    return out.toByteArray();
+  }
+
   /** Replaces a stored record as an attacker with write access to the database would. */
   public synchronized void overwrite(TokenRecord record) {
     tokens.put(record.token().value(), record);
@@ -177,12 +202,15 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
             appendLocked(event.withToken(existing.token().value()));
             return new InsertResult(existing, false);
           }
+          if (tokens.containsKey(record.token().value())) {
+            throw new StoreException.DuplicateToken(record.token().value());
+          }
           if (existing != null) {
             tokens.remove(existing.token().value());
           }
           tokens.put(record.token().value(), record);
           deterministic.put(fpKey, record.token().value());
-          appendLocked(event);
+          appendLocked(event.withToken(record.token().value()));
           return new InsertResult(record, true);
         });
   }

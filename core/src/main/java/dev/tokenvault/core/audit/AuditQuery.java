@@ -3,8 +3,10 @@ package dev.tokenvault.core.audit;
 import java.time.Instant;
 
 /**
- * A filter over the audit log. Null fields match everything. Results come oldest first, after
- * the sequence number {@code afterSequence} (0 for the start), at most {@code limit} of them.
+ * A filter over the audit log. Null fields match everything; set fields must all match (exact,
+ * case-sensitive). The time range is half-open: {@code from <= eventTime < to}. Results come
+ * oldest first, after the sequence number {@code afterSequence} (0 for the start), at most {@code
+ * limit} of them; the last result's sequence is the {@code afterSequence} of the next page.
  */
 public record AuditQuery(
     String eventName,

@@ -52,7 +52,7 @@ public interface TokenStore extends AuditLog, AutoCloseable {
   /**
    * Stores {@code record} as the namespace's token for its fingerprint unless a live one exists
    * (an expired one at {@code now} is deleted and replaced). The event is written either way, with
-   * its token set to the returned record's token.
+   * its token set to the returned record's token. {@code record.deterministic()} must be true.
    */
   CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
       TokenRecord record, AuditEvent event, Instant now);

@@ -1,0 +1,497 @@
+package dev.tokenvault.store.jdbc;
+
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.AuditQuery;
+import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.payment.Payment;
+import dev.tokenvault.core.payment.PaymentInsert;
+import dev.tokenvault.core.payment.PaymentStore;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenRecord;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Token;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The token, payment and audit store on SQL, one code path for every engine ({@link Dialect} holds
+ * the differences). Subclasses only know how to open their engine.
+ *
+ * <h2>Threads</h2>
+ *
+ * <ul>
+ *   <li>Writes go to one {@link GroupCommitWriter}: one thread, one connection, concurrent requests
+ *       committed together in one transaction with a savepoint each. Their futures complete on
+ *       {@link #COMPLETERS} completion threads, never on the writer, so a caller's dependent stage
+ *       cannot stall everyone's writes; keep such stages short or make them {@code *Async} with
+ *       your own executor.
+ *   <li>Reads run on {@link #READERS} threads, each with its own connection, so a read never waits
+ *       for the writer (SQLite in WAL mode and PostgreSQL both give readers a committed snapshot).
+ *       Their futures complete on the reader threads.
+ *   <li>No method blocks its caller except {@link #close()}.
+ * </ul>
+ *
+ * <h2>Consistency</h2>
+ *
+ * Every check-then-write (deterministic tokens, data keys if absent, idempotent payments) runs
+ * inside the writer's transaction, which holds the database's write lock: it is linearizable, and
+ * the unique indexes ({@code tokens_deterministic_fingerprint}, {@code payments(client_id,
+ * idempotency_key)}) are the backstop. A write future completes after its batch committed, so a
+ * read issued after it sees the write.
+ */
+public abstract sealed class JdbcStore implements TokenStore, PaymentStore permits SqliteStore {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
+
+  /**
+   * Reader connections and threads: reads are single-row lookups and small audit pages, so a few
+   * cover a busy node; each connection holds its own page cache, so more cost memory for nothing.
+   */
+  static final int READERS = 4;
+
+  /**
+   * Threads completing write futures: callers' dependent stages run there, never on the writer; two
+   * so that one slow callback does not hold up every other acknowledgement.
+   */
+  static final int COMPLETERS = 2;
+
+  /** Opens a new connection to the database. */
+  @FunctionalInterface
+  interface ConnectionSource {
+    Connection open() throws SQLException;
+  }
+
+  private final Dialect dialect;
+  private final GroupCommitWriter writer;
+  private final ExecutorService completer;
+  private final ExecutorService readerThreads;
+  private final BlockingQueue<Reader> readers;
+
+  JdbcStore(Dialect dialect, ConnectionSource connections, String name) {
+    this.dialect = Objects.requireNonNull(dialect, "dialect");
+    Objects.requireNonNull(connections, "connections");
+    List<AutoCloseable> opened = new ArrayList<>();
+    Connection writeConnection;
+    try {
+      writeConnection = connections.open();
+      opened.add(writeConnection);
+      dialect.configureWriter(writeConnection);
+      new SchemaMigrator(dialect).migrate(writeConnection);
+      this.readers = new ArrayBlockingQueue<>(READERS);
+      for (int i = 0; i < READERS; i++) {
+        Connection c = connections.open();
+        opened.add(c);
+        dialect.configureReader(c);
+        readers.add(new Reader(c));
+      }
+    } catch (SQLException | RuntimeException e) {
+      for (AutoCloseable c : opened) {
+        closeQuietly(c);
+      }
+      throw e instanceof StoreException se ? se : new StoreException("cannot open the store", e);
+    }
+    this.completer = Executors.newFixedThreadPool(COMPLETERS, threads(name + "-completer"));
+    this.readerThreads = Executors.newFixedThreadPool(READERS, threads(name + "-reader"));
+    this.writer = new GroupCommitWriter(writeConnection, dialect, completer, name + "-writer");
+    writer.start();
+  }
+
+  // ---- data keys
+
+  @Override
+  public CompletionStage<Void> insertDataKey(DataKeyRecord key, AuditEvent event) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.INSERT_DATA_KEY);
+          Rows.bindDataKey(ps, key, dialect);
+          if (ps.executeUpdate() == 0) {
+            throw new StoreException("data key already exists: " + key.keyId(), null);
+          }
+          tx.audit(event);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.INSERT_DATA_KEY);
+          Rows.bindDataKey(ps, key, dialect);
+          if (ps.executeUpdate() == 1) {
+            tx.audit(event);
+            return key;
+          }
+          PreparedStatement select = tx.prepare(Rows.SELECT_DATA_KEY);
+          select.setString(1, key.keyId());
+          try (ResultSet rs = select.executeQuery()) {
+            if (rs.next()) {
+              return Rows.dataKey(rs, dialect);
+            }
+          }
+          throw new StoreException("data key neither inserted nor found", null);
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<DataKeyRecord>> findDataKey(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return read(r -> r.findOne(Rows.SELECT_DATA_KEY, keyId, rs -> Rows.dataKey(rs, dialect)));
+  }
+
+  // ---- tokens
+
+  @Override
+  public CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event) {
+    Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          if (!insertToken(tx, record)) {
+            throw duplicateOrConflict(tx, record);
+          }
+          tx.audit(event);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
+      TokenRecord record, AuditEvent event, Instant now) {
+    Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(event, "event");
+    Objects.requireNonNull(now, "now");
+    if (!record.deterministic()) {
+      throw new IllegalArgumentException("record must be deterministic");
+    }
+    return writer.submit(
+        tx -> {
+          Optional<TokenRecord> existing = liveOrExpired(tx, record);
+          if (existing.isPresent()) {
+            TokenRecord found = existing.get();
+            if (!found.isExpiredAt(now)) {
+              tx.audit(event.withToken(found.token().value()));
+              return new InsertResult(found, false);
+            }
+            PreparedStatement delete = tx.prepare(Rows.DELETE_TOKEN);
+            delete.setString(1, found.token().value());
+            delete.executeUpdate();
+          }
+          if (!insertToken(tx, record)) {
+            // Only reachable when another process committed the fingerprint in between (an
+            // engine whose lock does not cover reads); the unique index kept it single.
+            Optional<TokenRecord> winner = liveOrExpired(tx, record);
+            if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
+              tx.audit(event.withToken(winner.get().token().value()));
+              return new InsertResult(winner.get(), false);
+            }
+            throw duplicateOrConflict(tx, record);
+          }
+          tx.audit(event.withToken(record.token().value()));
+          return new InsertResult(record, true);
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<TokenRecord>> findToken(Token token) {
+    Objects.requireNonNull(token, "token");
+    return read(r -> r.findOne(Rows.SELECT_TOKEN, token.value(), rs -> Rows.token(rs, dialect)));
+  }
+
+  @Override
+  public CompletionStage<Boolean> deleteToken(Token token, Namespace namespace, AuditEvent event) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.DELETE_TOKEN_IN_NAMESPACE);
+          ps.setString(1, token.value());
+          ps.setString(2, namespace.name());
+          if (ps.executeUpdate() == 0) {
+            return false;
+          }
+          tx.audit(event);
+          return true;
+        });
+  }
+
+  private boolean insertToken(GroupCommitWriter.WriteTx tx, TokenRecord record)
+      throws SQLException {
+    PreparedStatement ps = tx.prepare(Rows.INSERT_TOKEN);
+    Rows.bindToken(ps, record, dialect);
+    return ps.executeUpdate() == 1;
+  }
+
+  private Optional<TokenRecord> liveOrExpired(GroupCommitWriter.WriteTx tx, TokenRecord record)
+      throws SQLException {
+    PreparedStatement ps = tx.prepare(Rows.SELECT_DETERMINISTIC);
+    ps.setString(1, record.namespace().name());
+    ps.setString(2, record.fingerprint());
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(Rows.token(rs, dialect)) : Optional.empty();
+    }
+  }
+
+  private static StoreException duplicateOrConflict(
+      GroupCommitWriter.WriteTx tx, TokenRecord record) throws SQLException {
+    PreparedStatement ps = tx.prepare(Rows.TOKEN_EXISTS);
+    ps.setString(1, record.token().value());
+    try (ResultSet rs = ps.executeQuery()) {
+      if (rs.next()) {
+        return new StoreException.DuplicateToken(record.token().value());
+      }
+    }
+    return new StoreException("a deterministic token already exists for this fingerprint", null);
+  }
+
+  // ---- audit
+
+  @Override
+  public CompletionStage<Void> append(AuditEvent event) {
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          tx.audit(event);
+          return null;
+        });
+  }
+
+  /** Events oldest first; the time range is {@code from} inclusive, {@code to} exclusive. */
+  @Override
+  public CompletionStage<List<StoredAuditEvent>> query(AuditQuery query) {
+    Objects.requireNonNull(query, "query");
+    StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE seq > ?");
+    List<Object> args = new ArrayList<>();
+    args.add(query.afterSequence());
+    filter(sql, args, "event_name = ?", query.eventName());
+    filter(sql, args, "principal = ?", query.principal());
+    filter(sql, args, "client_id = ?", query.clientId());
+    filter(sql, args, "token = ?", query.token());
+    filter(sql, args, "outcome = ?", query.outcome() == null ? null : query.outcome().name());
+    filter(sql, args, "event_time >= ?", query.from());
+    filter(sql, args, "event_time < ?", query.to());
+    sql.append(" ORDER BY seq LIMIT ?");
+    args.add(query.limit());
+    String text = sql.toString();
+    return read(
+        r -> {
+          PreparedStatement ps = r.prepare(text);
+          for (int i = 0; i < args.size(); i++) {
+            Object arg = args.get(i);
+            if (arg instanceof Instant instant) {
+              dialect.setInstant(ps, i + 1, instant);
+            } else if (arg instanceof Long l) {
+              ps.setLong(i + 1, l);
+            } else if (arg instanceof Integer n) {
+              ps.setInt(i + 1, n);
+            } else {
+              ps.setString(i + 1, (String) arg);
+            }
+          }
+          List<StoredAuditEvent> out = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(Rows.auditEvent(rs, dialect));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  private static void filter(StringBuilder sql, List<Object> args, String clause, Object value) {
+    if (value != null) {
+      sql.append(" AND ").append(clause);
+      args.add(value);
+    }
+  }
+
+  // ---- payments
+
+  @Override
+  public CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event) {
+    Objects.requireNonNull(payment, "payment");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.INSERT_PAYMENT);
+          Rows.bindPayment(ps, payment, dialect);
+          if (ps.executeUpdate() == 1) {
+            tx.audit(event);
+            return new PaymentInsert(payment, true);
+          }
+          PreparedStatement select = tx.prepare(Rows.SELECT_PAYMENT_BY_KEY);
+          select.setString(1, payment.clientId());
+          select.setString(2, payment.idempotencyKey());
+          try (ResultSet rs = select.executeQuery()) {
+            if (rs.next()) {
+              return new PaymentInsert(Rows.payment(rs, dialect), false);
+            }
+          }
+          throw new StoreException("payment id already exists: " + payment.id(), null);
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<Payment>> findPayment(String id) {
+    Objects.requireNonNull(id, "id");
+    return read(r -> r.findOne(Rows.SELECT_PAYMENT, id, rs -> Rows.payment(rs, dialect)));
+  }
+
+  // ---- lifecycle
+
+  /**
+   * Stops taking writes, commits everything already queued, then closes the connections. Every
+   * write whose future completed normally is durable; writes submitted afterwards fail.
+   */
+  @Override
+  public void close() {
+    writer.close();
+    readerThreads.shutdown();
+    completer.shutdown();
+    boolean interrupted = awaitQuietly(readerThreads) | awaitQuietly(completer);
+    for (Reader r : readers) {
+      closeQuietly(r);
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs {@code op} on the writer, inside its transaction (tests and engine-specific hooks). */
+  <T> CompletableFuture<T> write(GroupCommitWriter.Op<T> op) {
+    return writer.submit(op);
+  }
+
+  /** Transactions the writer committed so far. */
+  long committedBatches() {
+    return writer.committedBatches();
+  }
+
+  // ---- reads
+
+  @FunctionalInterface
+  interface ReadOp<T> {
+    T apply(Reader reader) throws SQLException;
+  }
+
+  @FunctionalInterface
+  interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  private <T> CompletionStage<T> read(ReadOp<T> op) {
+    CompletableFuture<T> future = new CompletableFuture<>();
+    try {
+      readerThreads.execute(
+          () -> {
+            // As many connections as threads: one is always free.
+            Reader reader = readers.poll();
+            try {
+              future.complete(op.apply(reader));
+            } catch (SQLException e) {
+              future.completeExceptionally(new StoreException("read failed", e));
+            } catch (StoreException e) {
+              future.completeExceptionally(e);
+            } catch (RuntimeException e) {
+              future.completeExceptionally(new StoreException("read failed", e));
+            } finally {
+              readers.add(reader);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      future.completeExceptionally(new StoreException("store is closed", e));
+    }
+    return future;
+  }
+
+  /** A reader connection with its prepared statements; used by one thread at a time. */
+  static final class Reader implements AutoCloseable {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    Reader(Connection connection) {
+      this.connection = connection;
+    }
+
+    PreparedStatement prepare(String sql) throws SQLException {
+      PreparedStatement ps = statements.get(sql);
+      if (ps == null) {
+        ps = connection.prepareStatement(sql);
+        statements.put(sql, ps);
+      }
+      return ps;
+    }
+
+    <T> Optional<T> findOne(String sql, String key, RowMapper<T> mapper) throws SQLException {
+      PreparedStatement ps = prepare(sql);
+      ps.setString(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(mapper.map(rs)) : Optional.empty();
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      for (PreparedStatement ps : statements.values()) {
+        ps.close();
+      }
+      connection.close();
+    }
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static boolean awaitQuietly(ExecutorService executor) {
+    try {
+      while (!executor.awaitTermination(1, TimeUnit.MINUTES)) {
+        LOG.warn("Still waiting for store threads to finish");
+      }
+      return false;
+    } catch (InterruptedException e) {
+      return true;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.debug("Closing a store connection failed", e);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package dev.tokenvault.store.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.Outcome;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.keys.WrappedKey;
+import dev.tokenvault.core.payment.Payment;
+import dev.tokenvault.core.payment.PaymentStatus;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.KeyPurpose;
+import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenRecord;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Token;
+import dev.tokenvault.core.value.ValueType;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The statements and the row mapping of every table, shared by all engines. Enums are stored by
+ * name, maps and lists as JSON text, times through {@link Dialect}.
+ */
+final class Rows {
+  private Rows() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+  private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
+
+  // ---- data keys
+
+  static final String INSERT_DATA_KEY =
+      "INSERT INTO data_keys (key_id, namespace, purpose, kek_id, kek_version, wrapped, created_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  static final String SELECT_DATA_KEY = "SELECT * FROM data_keys WHERE key_id = ?";
+
+  static void bindDataKey(PreparedStatement ps, DataKeyRecord k, Dialect d) throws SQLException {
+    ps.setString(1, k.keyId());
+    ps.setString(2, k.namespace().name());
+    ps.setString(3, k.purpose().name());
+    ps.setString(4, k.wrapped().kekId());
+    ps.setInt(5, k.wrapped().kekVersion());
+    ps.setBytes(6, k.wrapped().ciphertext());
+    d.setInstant(ps, 7, k.createdAt());
+  }
+
+  static DataKeyRecord dataKey(ResultSet rs, Dialect d) throws SQLException {
+    return new DataKeyRecord(
+        rs.getString("key_id"),
+        new Namespace(rs.getString("namespace")),
+        KeyPurpose.valueOf(rs.getString("purpose")),
+        new WrappedKey(rs.getString("kek_id"), rs.getInt("kek_version"), rs.getBytes("wrapped")),
+        d.getInstant(rs, "created_at"));
+  }
+
+  // ---- tokens
+
+  static final String INSERT_TOKEN =
+      "INSERT INTO tokens (token, namespace, type, ciphertext, key_id, fingerprint, deterministic,"
+          + " last4, bin, scheme, created_at, expires_at, metadata)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  static final String SELECT_TOKEN = "SELECT * FROM tokens WHERE token = ?";
+  static final String TOKEN_EXISTS = "SELECT 1 FROM tokens WHERE token = ?";
+  static final String SELECT_DETERMINISTIC =
+      "SELECT * FROM tokens WHERE namespace = ? AND fingerprint = ? AND deterministic = 1";
+  static final String DELETE_TOKEN = "DELETE FROM tokens WHERE token = ?";
+  static final String DELETE_TOKEN_IN_NAMESPACE =
+      "DELETE FROM tokens WHERE token = ? AND namespace = ?";
+
+  static void bindToken(PreparedStatement ps, TokenRecord r, Dialect d) throws SQLException {
+    ps.setString(1, r.token().value());
+    ps.setString(2, r.namespace().name());
+    ps.setString(3, r.type().name());
+    ps.setBytes(4, r.ciphertext());
+    ps.setString(5, r.dataKeyId());
+    ps.setString(6, r.fingerprint());
+    ps.setInt(7, r.deterministic() ? 1 : 0);
+    ps.setString(8, r.last4());
+    setNullableString(ps, 9, r.bin());
+    setNullableString(ps, 10, r.scheme());
+    d.setInstant(ps, 11, r.createdAt());
+    d.setInstant(ps, 12, r.expiresAt());
+    ps.setString(13, toJson(r.metadata()));
+  }
+
+  static TokenRecord token(ResultSet rs, Dialect d) throws SQLException {
+    return new TokenRecord(
+        new Token(rs.getString("token")),
+        new Namespace(rs.getString("namespace")),
+        ValueType.valueOf(rs.getString("type")),
+        rs.getBytes("ciphertext"),
+        rs.getString("key_id"),
+        rs.getString("fingerprint"),
+        rs.getInt("deterministic") == 1,
+        rs.getString("last4"),
+        rs.getString("bin"),
+        rs.getString("scheme"),
+        d.getInstant(rs, "created_at"),
+        d.getInstant(rs, "expires_at"),
+        stringMap(rs.getString("metadata")));
+  }
+
+  // ---- audit events
+
+  static final String INSERT_AUDIT_EVENT =
+      "INSERT INTO audit_events (event_id, event_time, event_name, principal, client_id, scopes,"
+          + " source_ip, user_agent, client_cert_subject, request_id, namespace, token, key_id,"
+          + " key_version, encryption_context, outcome, error_code, previous_hash, hash)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  static void bindAuditEvent(PreparedStatement ps, AuditEvent e, Dialect d) throws SQLException {
+    RequestContext a = e.actor();
+    ps.setString(1, e.eventId());
+    d.setInstant(ps, 2, e.eventTime());
+    ps.setString(3, e.eventName());
+    ps.setString(4, a.principal());
+    setNullableString(ps, 5, a.clientId());
+    ps.setString(6, toJson(a.scopes()));
+    setNullableString(ps, 7, a.sourceIp());
+    setNullableString(ps, 8, a.userAgent());
+    setNullableString(ps, 9, a.clientCertSubject());
+    ps.setString(10, a.requestId());
+    setNullableString(ps, 11, e.namespace());
+    setNullableString(ps, 12, e.token());
+    setNullableString(ps, 13, e.keyId());
+    if (e.keyVersion() == null) {
+      ps.setNull(14, Types.INTEGER);
+    } else {
+      ps.setInt(14, e.keyVersion());
+    }
+    ps.setString(15, toJson(e.encryptionContext()));
+    ps.setString(16, e.outcome().name());
+    setNullableString(ps, 17, e.errorCode());
+    ps.setString(18, e.previousHash());
+    ps.setString(19, e.hash());
+  }
+
+  static StoredAuditEvent auditEvent(ResultSet rs, Dialect d) throws SQLException {
+    RequestContext actor =
+        new RequestContext(
+            rs.getString("principal"),
+            rs.getString("client_id"),
+            stringList(rs.getString("scopes")),
+            rs.getString("source_ip"),
+            rs.getString("user_agent"),
+            rs.getString("client_cert_subject"),
+            rs.getString("request_id"));
+    int keyVersion = rs.getInt("key_version");
+    Integer version = rs.wasNull() ? null : keyVersion;
+    AuditEvent event =
+        new AuditEvent(
+            rs.getString("event_id"),
+            d.getInstant(rs, "event_time"),
+            rs.getString("event_name"),
+            actor,
+            rs.getString("namespace"),
+            rs.getString("token"),
+            rs.getString("key_id"),
+            version,
+            stringMap(rs.getString("encryption_context")),
+            Outcome.valueOf(rs.getString("outcome")),
+            rs.getString("error_code"),
+            rs.getString("previous_hash"),
+            rs.getString("hash"));
+    return new StoredAuditEvent(rs.getLong("seq"), event);
+  }
+
+  // ---- payments
+
+  static final String INSERT_PAYMENT =
+      "INSERT INTO payments (id, namespace, token, masked_account, amount, currency, status,"
+          + " decline_code, authorization_code, client_id, idempotency_key, request_hash,"
+          + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  static final String SELECT_PAYMENT = "SELECT * FROM payments WHERE id = ?";
+  static final String SELECT_PAYMENT_BY_KEY =
+      "SELECT * FROM payments WHERE client_id = ? AND idempotency_key = ?";
+
+  static void bindPayment(PreparedStatement ps, Payment p, Dialect d) throws SQLException {
+    ps.setString(1, p.id());
+    ps.setString(2, p.namespace().name());
+    ps.setString(3, p.token().value());
+    ps.setString(4, p.maskedAccount());
+    ps.setLong(5, p.amount());
+    ps.setString(6, p.currency());
+    ps.setString(7, p.status().name());
+    setNullableString(ps, 8, p.declineCode());
+    setNullableString(ps, 9, p.authorizationCode());
+    ps.setString(10, p.clientId());
+    ps.setString(11, p.idempotencyKey());
+    ps.setString(12, p.requestHash());
+    d.setInstant(ps, 13, p.createdAt());
+  }
+
+  static Payment payment(ResultSet rs, Dialect d) throws SQLException {
+    return new Payment(
+        rs.getString("id"),
+        new Namespace(rs.getString("namespace")),
+        new Token(rs.getString("token")),
+        rs.getString("masked_account"),
+        rs.getLong("amount"),
+        rs.getString("currency"),
+        PaymentStatus.valueOf(rs.getString("status")),
+        rs.getString("decline_code"),
+        rs.getString("authorization_code"),
+        rs.getString("client_id"),
+        rs.getString("idempotency_key"),
+        rs.getString("request_hash"),
+        d.getInstant(rs, "created_at"));
+  }
+
+  // ---- helpers
+
+  private static void setNullableString(PreparedStatement ps, int index, String value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("cannot encode a column as JSON", e);
+    }
+  }
+
+  private static Map<String, String> stringMap(String json) throws SQLException {
+    try {
+      return json == null ? Map.of() : JSON.readValue(json, STRING_MAP);
+    } catch (JsonProcessingException e) {
+      throw new SQLException("stored JSON column is not a string map", e);
+    }
+  }
+
+  private static List<String> stringList(String json) throws SQLException {
+    try {
+      return json == null ? List.of() : JSON.readValue(json, STRING_LIST);
+    } catch (JsonProcessingException e) {
+      throw new SQLException("stored JSON column is not a string list", e);
+    }
+  }
+}

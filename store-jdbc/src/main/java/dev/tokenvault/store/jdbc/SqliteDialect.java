@@ -1,0 +1,133 @@
+package dev.tokenvault.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * SQLite settings and encodings.
+ *
+ * <h2>Pragmas</h2>
+ *
+ * <ul>
+ *   <li>{@code journal_mode=WAL}: readers never block the writer nor each other, and a commit is
+ *       one append to the log (persistent, set once per file).
+ *   <li>{@code synchronous=FULL}: the log is fsynced at every commit, so a committed transaction
+ *       survives power loss. {@code NORMAL} would be faster and lose the last commits on a power
+ *       cut, which breaks the store's "acknowledged means durable" contract.
+ *   <li>{@code foreign_keys=ON}: a token must name an existing data key.
+ *   <li>{@code secure_delete=ON}: deleted rows are overwritten with zeros, so a deleted token's
+ *       ciphertext does not linger in free pages (crypto-erase means the bytes are gone).
+ *   <li>{@code busy_timeout}: see {@link #BUSY_TIMEOUT_MILLIS}.
+ * </ul>
+ *
+ * <h2>Times</h2>
+ *
+ * ISO-8601 UTC text with exactly nine fraction digits ({@code 2026-01-02T03:04:05.123456789Z}):
+ * readable with the {@code sqlite3} shell, exact to the nanosecond, and fixed-width, so text order
+ * is time order and range queries work on the column as stored.
+ */
+final class SqliteDialect implements Dialect {
+
+  /**
+   * How long a statement waits for a lock held by another connection before failing: long enough to
+   * ride out a checkpoint or a second process's migration, short enough to surface a stuck lock as
+   * an error rather than a hung request.
+   */
+  static final int BUSY_TIMEOUT_MILLIS = 5_000;
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
+  /** SQLite's primary result code for constraint violations ({@code SQLITE_CONSTRAINT}). */
+  private static final int SQLITE_CONSTRAINT = 19;
+
+  @Override
+  public String migrationLocation() {
+    return "db/sqlite";
+  }
+
+  @Override
+  public void configureWriter(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+      try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+        String mode = rs.next() ? rs.getString(1) : null;
+        if (!"wal".equalsIgnoreCase(mode)) {
+          // Some file systems (network mounts) cannot do WAL; the durability design assumes it.
+          throw new SQLException("SQLite refused WAL mode (journal_mode is " + mode + ")");
+        }
+      }
+      s.execute("PRAGMA synchronous = FULL");
+      s.execute("PRAGMA foreign_keys = ON");
+      s.execute("PRAGMA secure_delete = ON");
+    }
+  }
+
+  @Override
+  public void configureReader(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+      s.execute("PRAGMA foreign_keys = ON");
+      s.execute("PRAGMA query_only = ON");
+    }
+  }
+
+  /** {@link SqliteStore} holds a lock file: no other writer exists while it is open. */
+  @Override
+  public boolean exclusiveWriter() {
+    return true;
+  }
+
+  /** {@code BEGIN IMMEDIATE} takes the write lock at once rather than at the first write. */
+  @Override
+  public void begin(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+    }
+  }
+
+  @Override
+  public void commit(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("COMMIT");
+    }
+  }
+
+  @Override
+  public void rollback(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("ROLLBACK");
+    }
+  }
+
+  @Override
+  public boolean isConstraintViolation(SQLException e) {
+    return (e.getErrorCode() & 0xff) == SQLITE_CONSTRAINT
+        || (e.getSQLState() != null && e.getSQLState().startsWith("23"));
+  }
+
+  @Override
+  public void setInstant(PreparedStatement statement, int index, Instant value)
+      throws SQLException {
+    if (value == null) {
+      statement.setNull(index, Types.VARCHAR);
+    } else {
+      statement.setString(index, TIME.format(value));
+    }
+  }
+
+  @Override
+  public Instant getInstant(ResultSet row, String column) throws SQLException {
+    String text = row.getString(column);
+    return text == null ? null : Instant.parse(text);
+  }
+}

@@ -1,0 +1,533 @@
+package dev.tokenvault.store.jdbc;
+
+import static dev.tokenvault.testkit.AuditChains.assertIntactFromGenesis;
+import static dev.tokenvault.testkit.AuditChains.ids;
+import static dev.tokenvault.testkit.AuditChains.readAll;
+import static dev.tokenvault.testkit.Futures.await;
+import static dev.tokenvault.testkit.Futures.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.audit.AuditEvent;
+import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenRecord;
+import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.testkit.Race;
+import dev.tokenvault.testkit.TestRecords;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What only the SQLite adapter promises: its pragmas, its file, its writer, its migrations. */
+class SqliteStoreTest {
+  @TempDir Path dir;
+
+  private SqliteStore store;
+
+  private Path file() {
+    return dir.resolve("vault.db");
+  }
+
+  private SqliteStore open() {
+    store = SqliteStore.open(file());
+    return store;
+  }
+
+  @AfterEach
+  void close() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ---- pragmas and files
+
+  @Test
+  void openWhenNewFileThenWalSynchronousFullForeignKeysAndSecureDelete() {
+    open();
+
+    assertThat(writerPragma("journal_mode")).isEqualTo("wal");
+    assertThat(writerPragma("synchronous")).isEqualTo("2"); // FULL
+    assertThat(writerPragma("foreign_keys")).isEqualTo("1");
+    assertThat(writerPragma("secure_delete")).isEqualTo("1");
+    assertThat(writerPragma("busy_timeout"))
+        .isEqualTo(String.valueOf(SqliteDialect.BUSY_TIMEOUT_MILLIS));
+  }
+
+  @Test
+  void openWhenNewFileThenItAndItsLogAreOwnerOnly() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    open();
+    givenDataKey(Namespace.DEFAULT);
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
+        .isEqualTo("rw-------");
+    for (String sibling : List.of("vault.db-wal", "vault.db-shm", "vault.db.lock")) {
+      Path p = dir.resolve(sibling);
+      assertThat(p).exists();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .as(sibling)
+          .isEqualTo("rw-------");
+    }
+  }
+
+  @Test
+  void timesWhenNanosecondPrecisionThenRoundTripExactly() {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    Instant created = Instant.parse("2026-11-23T10:00:00.123456789Z");
+    TokenRecord record =
+        TestRecords.tokenRecord(Namespace.DEFAULT, keyId)
+            .createdAt(created)
+            .expiresAt(Instant.parse("2027-01-01T00:00:00Z"))
+            .build();
+
+    await(store.insertToken(record, TestRecords.tokenizeEvent(record)));
+
+    TokenRecord found = await(store.findToken(record.token())).orElseThrow();
+    assertThat(found.createdAt()).isEqualTo(created);
+    assertThat(found.expiresAt()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+  }
+
+  @Test
+  void openWhenExistingFileReadableByOthersThenRestrictedToOwner() throws Exception {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Files.createFile(
+        file(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+
+    open();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file())))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void openWhenDataDirectoryMissingThenCreated() {
+    store = SqliteStore.open(dir.resolve("data/sub/vault.db"));
+
+    assertThat(dir.resolve("data/sub/vault.db")).exists();
+  }
+
+  @Test
+  void openWhenFileAlreadyOpenThenRefusedUntilClosed() {
+    open();
+
+    assertThatThrownBy(() -> SqliteStore.open(file()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("already open");
+
+    store.close();
+    open();
+    assertThat(await(store.findDataKey("dk_none"))).isEmpty();
+  }
+
+  // ---- migrations
+
+  @Test
+  void migrateWhenAppliedTwiceThenSecondIsNoOp() throws Exception {
+    open().close();
+    store = null;
+
+    try (Connection c = connect()) {
+      int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
+
+      assertThat(applied).isZero();
+      assertThat(schemaVersions(c)).containsExactly(1);
+    }
+    open();
+    assertThat(await(store.findDataKey("dk_none"))).isEmpty();
+  }
+
+  @Test
+  void migrateWhenNewDatabaseThenEveryScriptAppliedOnce() throws Exception {
+    try (Connection c = connect()) {
+      int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
+
+      assertThat(applied).isEqualTo(SchemaMigrator.SCRIPTS.size());
+      assertThat(schemaVersions(c)).hasSize(SchemaMigrator.SCRIPTS.size());
+    }
+  }
+
+  @Test
+  void migrateWhenAppliedScriptChangedThenRefused() throws Exception {
+    open().close();
+    store = null;
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute("UPDATE schema_version SET checksum = 'edited' WHERE version = 1");
+    }
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("V1 was changed");
+    store = null;
+  }
+
+  @Test
+  void migrateWhenDatabaseNewerThanBuildThenRefused() throws Exception {
+    open().close();
+    store = null;
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO schema_version VALUES (99, 'from the future', 'x', '2099-01-01T00:00:00Z')");
+    }
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("newer than this build");
+    store = null;
+  }
+
+  @Test
+  void migrationScriptsWhenListedThenMatchTheResourceFolder() throws Exception {
+    Path folder =
+        Path.of(getClass().getClassLoader().getResource("db/sqlite/V1__init.sql").toURI())
+            .getParent();
+    List<String> files;
+    try (var stream = Files.list(folder)) {
+      files = stream.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+
+    assertThat(SchemaMigrator.SCRIPTS).containsExactlyInAnyOrderElementsOf(files);
+  }
+
+  @Test
+  void statementsWhenScriptHasCommentsThenSplitAtLineEndingSemicolons() {
+    List<String> statements =
+        SchemaMigrator.statements(
+            "-- a comment; with a semicolon\n"
+                + "CREATE TABLE a (\n"
+                + "  x TEXT\n"
+                + ");\n\n"
+                + "CREATE INDEX i ON a (x);\n");
+
+    assertThat(statements)
+        .containsExactly("CREATE TABLE a (\nx TEXT\n)", "CREATE INDEX i ON a (x)");
+  }
+
+  // ---- the writer
+
+  @Test
+  void writerWhenOperationsQueueUpThenTheyCommitInBatches() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    int count = GroupCommitWriter.MAX_BATCH + 44;
+    Gate gate = gate();
+    long batchesBefore = store.committedBatches();
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+      writes.add(store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+    }
+
+    gate.open();
+    writes.forEach(w -> await(w));
+
+    // The gate's own batch, then 256 + 44: one COMMIT (one fsync) per batch, not per write.
+    assertThat(store.committedBatches() - batchesBefore).isEqualTo(3);
+    List<StoredAuditEvent> log = readAll(store);
+    assertThat(log).hasSize(count + 1);
+    assertIntactFromGenesis(log);
+  }
+
+  @Test
+  void writerWhenOneOperationFailsInABatchThenOnlyItIsRolledBack() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord a = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    TokenRecord duplicate =
+        TestRecords.tokenRecord(Namespace.DEFAULT, keyId).token(a.token()).build();
+    TokenRecord b = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    AuditEvent aEvent = TestRecords.tokenizeEvent(a);
+    AuditEvent appended = TestRecords.event(AuditAction.DETOKENIZE).build();
+    AuditEvent bEvent = TestRecords.tokenizeEvent(b);
+    Gate gate = gate();
+    long batchesBefore = store.committedBatches();
+
+    var first = store.insertToken(a, aEvent);
+    var second = store.insertToken(duplicate, TestRecords.tokenizeEvent(duplicate));
+    var third = store.append(appended);
+    var fourth = store.insertToken(b, bEvent);
+    gate.open();
+
+    await(first);
+    assertThat(failure(second)).isInstanceOf(StoreException.DuplicateToken.class);
+    await(third);
+    await(fourth);
+    assertThat(store.committedBatches() - batchesBefore).isEqualTo(2);
+    List<StoredAuditEvent> log = readAll(store);
+    assertThat(ids(log.subList(1, log.size())))
+        .containsExactly(aEvent.eventId(), appended.eventId(), bEvent.eventId());
+    assertIntactFromGenesis(log);
+    assertThat(await(store.findToken(a.token()))).contains(a);
+  }
+
+  @Test
+  void writerWhenBatchNotYetCommittedThenNoFutureOfItIsComplete() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord record = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    Gate first = gate();
+    CompletableFuture<Void> write =
+        store.insertToken(record, TestRecords.tokenizeEvent(record)).toCompletableFuture();
+    CountDownLatch secondEntered = new CountDownLatch(1);
+    CountDownLatch secondRelease = new CountDownLatch(1);
+    CompletableFuture<Void> second =
+        store.write(
+            tx -> {
+              secondEntered.countDown();
+              try {
+                secondRelease.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+
+    first.open();
+    // The write and the second gate now share a batch: the write has run, the batch is open.
+    secondEntered.await();
+    assertThat(write).isNotDone();
+    assertThat(await(store.findToken(record.token()))).isEmpty();
+
+    secondRelease.countDown();
+    await(second);
+    await(write);
+    assertThat(await(store.findToken(record.token()))).contains(record);
+  }
+
+  @Test
+  void writerWhenOperationFailsAfterAuditingThenItsEventIsGoneAndTheChainSkipsIt() {
+    open();
+    AuditEvent kept1 = TestRecords.event(AuditAction.DETOKENIZE).build();
+    AuditEvent lost = TestRecords.event(AuditAction.DETOKENIZE).build();
+    AuditEvent kept2 = TestRecords.event(AuditAction.DETOKENIZE).build();
+    await(store.append(kept1));
+
+    Throwable failed =
+        failure(
+            store.write(
+                tx -> {
+                  tx.audit(lost);
+                  throw new StoreException("refused after auditing", null);
+                }));
+    await(store.append(kept2));
+
+    assertThat(failed).hasMessage("refused after auditing");
+    List<StoredAuditEvent> log = readAll(store);
+    assertThat(ids(log)).containsExactly(kept1.eventId(), kept2.eventId());
+    assertIntactFromGenesis(log);
+  }
+
+  @Test
+  void writerWhenTokenNamesUnknownDataKeyThenRefusedWithoutEvent() {
+    open();
+    TokenRecord orphan = TestRecords.tokenRecord(Namespace.DEFAULT, "dk_missing").build();
+
+    Throwable failed = failure(store.insertToken(orphan, TestRecords.tokenizeEvent(orphan)));
+
+    assertThat(failed).isInstanceOf(StoreException.class);
+    assertThat(await(store.findToken(orphan.token()))).isEmpty();
+    assertThat(readAll(store)).isEmpty();
+  }
+
+  @Test
+  void writerWhenManyThreadsWriteAtOnceThenEveryWriteStoredAndChainIntact() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    int threads = 32;
+    int perThread = 25;
+
+    List<List<TokenRecord>> written =
+        Race.race(
+            threads,
+            i -> {
+              List<TokenRecord> mine = new ArrayList<>();
+              List<CompletableFuture<Void>> futures = new ArrayList<>();
+              for (int j = 0; j < perThread; j++) {
+                TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+                mine.add(r);
+                futures.add(
+                    store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+              }
+              futures.forEach(f -> await(f));
+              return mine;
+            });
+
+    for (List<TokenRecord> records : written) {
+      for (TokenRecord r : records) {
+        assertThat(await(store.findToken(r.token()))).contains(r);
+      }
+    }
+    List<StoredAuditEvent> log = readAll(store);
+    assertThat(log).hasSize(threads * perThread + 1);
+    assertIntactFromGenesis(log);
+  }
+
+  @Test
+  void readWhenWriterIsInsideATransactionThenAnswersFromLastCommit() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord committed = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    await(store.insertToken(committed, TestRecords.tokenizeEvent(committed)));
+    TokenRecord pending = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> held =
+        store.write(
+            tx -> {
+              var ps = tx.prepare(Rows.INSERT_TOKEN);
+              Rows.bindToken(ps, pending, new SqliteDialect());
+              ps.executeUpdate();
+              written.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+    written.await();
+
+    // The writer holds the write lock with an uncommitted row: WAL readers neither wait nor see it.
+    assertThat(await(store.findToken(committed.token()))).contains(committed);
+    assertThat(await(store.findToken(pending.token()))).isEmpty();
+
+    release.countDown();
+    await(held);
+    assertThat(await(store.findToken(pending.token()))).contains(pending);
+  }
+
+  // ---- close
+
+  @Test
+  void closeWhenWritesQueuedThenAllCommittedAndDurable() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    Gate gate = gate();
+    List<TokenRecord> records = new ArrayList<>();
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+      records.add(r);
+      writes.add(store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+    }
+    SqliteStore closing = store;
+    Thread closer = new Thread(closing::close);
+    closer.start();
+    gate.open();
+    closer.join();
+
+    writes.forEach(w -> assertThat(w).isCompleted().isNotCompletedExceptionally());
+    TokenRecord late = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    assertThat(failure(closing.insertToken(late, TestRecords.tokenizeEvent(late))))
+        .isInstanceOf(StoreException.class);
+    assertThat(failure(closing.findToken(late.token()))).isInstanceOf(StoreException.class);
+
+    open();
+    for (TokenRecord r : records) {
+      assertThat(await(store.findToken(r.token()))).contains(r);
+    }
+    assertIntactFromGenesis(readAll(store));
+  }
+
+  @Test
+  void deleteTokenWhenDeletedThenCiphertextLeavesTheFile() {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    TokenRecord record = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+    await(store.insertToken(record, TestRecords.tokenizeEvent(record)));
+    assertThat(SqliteFiles.contains(SqliteFiles.readAll(file()), record.ciphertext())).isTrue();
+
+    await(
+        store.deleteToken(
+            record.token(),
+            Namespace.DEFAULT,
+            TestRecords.deleteEvent(record.token(), Namespace.DEFAULT)));
+    store.close();
+    store = null;
+
+    // Closing checkpoints the log into the file and removes it; secure_delete zeroed the row.
+    assertThat(dir.resolve("vault.db-wal")).doesNotExist();
+    assertThat(SqliteFiles.contains(SqliteFiles.readAll(file()), record.ciphertext())).isFalse();
+  }
+
+  // ---- helpers
+
+  private String writerPragma(String name) {
+    return await(
+        store.write(
+            tx -> {
+              try (ResultSet rs = tx.prepare("PRAGMA " + name).executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+              }
+            }));
+  }
+
+  private String givenDataKey(Namespace ns) {
+    DataKeyRecord key = TestRecords.dataKey(ns);
+    await(store.insertDataKey(key, TestRecords.dataKeyEvent(key)));
+    return key.keyId();
+  }
+
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + file());
+  }
+
+  private static List<Integer> schemaVersions(Connection c) throws SQLException {
+    List<Integer> versions = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+      while (rs.next()) {
+        versions.add(rs.getInt(1));
+      }
+    }
+    return versions;
+  }
+
+  /** Holds the writer inside an operation until {@link #open()}, so that writes queue up. */
+  private Gate gate() throws InterruptedException {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> held =
+        store.write(
+            tx -> {
+              entered.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return null;
+            });
+    entered.await();
+    return new Gate(release, held);
+  }
+
+  private record Gate(CountDownLatch release, CompletableFuture<Void> held) {
+    void open() {
+      release.countDown();
+      await(held);
+    }
+  }
+}

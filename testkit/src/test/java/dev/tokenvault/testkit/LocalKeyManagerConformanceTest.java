@@ -1,0 +1,26 @@
+package dev.tokenvault.testkit;
+
+import dev.tokenvault.core.keys.KeyManager;
+import dev.tokenvault.core.keys.LocalKeyManager;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The key-manager contract against the embedded {@link LocalKeyManager}, on a real key file.
+ * A key file cannot go down, so the outage tests are aborted (reported as skipped) here.
+ */
+class LocalKeyManagerConformanceTest extends KeyManagerConformance {
+  @TempDir Path dataDir;
+  @TempDir Path otherDataDir;
+
+  @Override
+  protected KeyManager open() {
+    return LocalKeyManager.open(dataDir, null, Clock.systemUTC());
+  }
+
+  @Override
+  protected KeyManager openOther() {
+    return LocalKeyManager.open(otherDataDir, null, Clock.systemUTC());
+  }
+}
