@@ -309,6 +309,9 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     Objects.requireNonNull(record, "record");
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(now, "now");
+    if (!record.deterministic()) {
+      throw new IllegalArgumentException("record must be deterministic");
+    }
     return onWriter("insert deterministic token", () -> {
       Map<String, AttributeValue> fpKey =
           Items.fingerprintKey(record.namespace(), record.fingerprint());

@@ -267,6 +267,16 @@ class DynamoDbStoreTest {
   }
 
   @Test
+  void deterministicInsertWhenRecordNotDeterministicThenRefused() {
+    TokenRecord random = Fixtures.card();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.insertTokenIfFingerprintAbsent(
+            random, Fixtures.tokenize(random), Instant.now()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(allEvents()).isEmpty();
+  }
+
+  @Test
   void deterministicIsPerNamespace() {
     String fingerprint = Fixtures.hex(32);
     TokenRecord a = Fixtures.card(new Namespace("tenant-a"), fingerprint, true, null);
