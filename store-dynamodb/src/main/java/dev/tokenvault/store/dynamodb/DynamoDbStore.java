@@ -35,6 +35,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -130,6 +131,8 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   private static final long CLOSE_WAIT_SECONDS = 30;
 
   private final DynamoDbClient client;
+  /** Closed with the client: the credentials provider {@link #open} made, or nothing. */
+  private final SdkAutoCloseable owned;
   private final Tables tables;
   private final AuditChain chain;
   private final ExecutorService writer;
@@ -142,30 +145,38 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
    */
   public static DynamoDbStore open(DynamoDbSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
     DynamoDbClientBuilder builder =
         DynamoDbClient.builder()
             .region(Region.of(settings.region()))
-            .credentialsProvider(DefaultCredentialsProvider.builder().build())
+            .credentialsProvider(credentials)
             .httpClientBuilder(UrlConnectionHttpClient.builder())
             .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
                 .apiCallTimeout(CALL_TIMEOUT));
     settings.endpoint().ifPresent(builder::endpointOverride);
-    return new DynamoDbStore(settings, builder.build());
+    return new DynamoDbStore(settings, builder.build(), credentials);
   }
 
   /**
    * A store on {@code client}, which it then owns (and closes). Creates the tables first when
-   * {@link DynamoDbSettings#createTables()} says so.
+   * {@link DynamoDbSettings#createTables()} says so: that blocks the calling thread, once, at
+   * start-up.
    */
   public DynamoDbStore(DynamoDbSettings settings, DynamoDbClient client) {
+    this(settings, client, () -> {});
+  }
+
+  private DynamoDbStore(DynamoDbSettings settings, DynamoDbClient client, SdkAutoCloseable owned) {
     Objects.requireNonNull(settings, "settings");
     this.client = Objects.requireNonNull(client, "client");
+    this.owned = owned;
     this.tables = new Tables(settings.tablePrefix());
     if (settings.createTables()) {
       try {
         tables.createIfMissing(client);
       } catch (SdkException e) {
         client.close();
+        owned.close();
         throw new StoreException("could not create the DynamoDB tables: " + code(e), e);
       }
     }
@@ -489,6 +500,7 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
       writer.shutdownNow();
       readers.shutdownNow();
       client.close();
+      owned.close();
     }
   }
 
