@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,28 +23,28 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
- * Commits a write together with its audit event, chained after the previous event, in one
+ * Commits writes together with their audit events, chained after the previous event, in one
  * {@code TransactWriteItems}.
  *
  * <h2>Chain head</h2>
  *
  * The audit table holds one chain, partition key {@code chain = "vault"}. Events sit at sort key
  * {@code seq = 1, 2, ...}; the <em>head</em> item at {@code seq = 0} holds {@code last_seq} and
- * {@code last_hash}. Every transaction puts event {@code n + 1} (condition: absent) and replaces
- * the head (condition: {@code last_seq = n}, or absent for the first event), beside the caller's
- * own items and their conditions. So events are gap-free, strictly ordered and each is linked to
+ * {@code last_hash}. A transaction of k writes puts events {@code n + 1 .. n + k} (condition:
+ * absent) and replaces the head (condition: {@code last_seq = n}, or absent for the first event),
+ * beside the writes' own items and their conditions. So events are gap-free, strictly ordered and each is linked to
  * its predecessor, and an event exists exactly when the write it audits happened.
  *
  * <p>When another vault node advanced the head first, the transaction is cancelled with {@code
  * ConditionalCheckFailed} on the head: the head is re-read (strongly consistent), the event
- * re-chained and the transaction retried, with jittered backoff. When one of the caller's items
- * fails its condition, the cancellation is the caller's answer (duplicate, already present) and
- * is returned as {@link Rejected}, not retried.
+ * re-chained and the transaction retried, with jittered backoff. When one of the writes' own
+ * items fails its condition, the cancellation is that write's answer (duplicate, already
+ * present) and is returned as {@link Rejected}, not retried here.
  *
  * <h2>Threading</h2>
  *
- * Not thread-safe: the cached head is confined to the store's single writer thread, which is how
- * one process never races itself for the head.
+ * Not thread-safe: the cached head is confined to the store's single writer thread ({@link
+ * BatchWriter}), which is how one process never races itself for the head.
  */
 final class AuditChain {
   private static final Logger LOG = LoggerFactory.getLogger(AuditChain.class);
@@ -71,6 +72,9 @@ final class AuditChain {
 
   private String headHash;
 
+  /** Transactions that committed (a metric: audited writes divided by this is the batch size). */
+  private final AtomicLong transactions = new AtomicLong();
+
   /** Transactions retried because the head moved or an item was contended (a metric). */
   private final AtomicLong retries = new AtomicLong();
 
@@ -79,42 +83,65 @@ final class AuditChain {
     this.table = table;
   }
 
+  /** One write of a batch: the caller's items and the event that audits them. */
+  record Write(List<TransactWriteItem> items, AuditEvent event) {}
+
   /** The outcome of {@link #commit}. */
   sealed interface Result permits Committed, Rejected {}
 
-  /** Everything was written; the event landed at {@code event.sequence()}. */
-  record Committed(StoredAuditEvent event) implements Result {}
-
-  /** Nothing was written: the caller's items at these indexes failed their conditions. */
-  record Rejected(Set<Integer> failedIndexes) implements Result {
-    boolean failed(int index) {
-      return failedIndexes.contains(index);
-    }
-  }
+  /** Everything was written; write {@code i}'s event landed as {@code events.get(i)}. */
+  record Committed(List<StoredAuditEvent> events) implements Result {}
 
   /**
-   * Writes {@code items} and {@code event} atomically, the event chained after the current head.
-   * Retries on head conflicts; returns {@link Rejected} when one of {@code items}' conditions
-   * failed. Throws {@link StoreException} when DynamoDB refuses for another reason, and lets SDK
-   * exceptions through for the caller's edge to translate.
+   * Nothing was written: for each write (by index) whose own items failed their conditions, the
+   * indexes of those items. Writes not named here were fine but not written either.
    */
-  Result commit(List<TransactWriteItem> items, AuditEvent event) {
+  record Rejected(Map<Integer, Set<Integer>> failed) implements Result {}
+
+  /**
+   * Writes every write's items and events atomically in one transaction, the events chained in
+   * order after the current head, and moves the head past the last. Retries on head conflicts;
+   * returns {@link Rejected} when one of the writes' own conditions failed. Throws {@link
+   * StoreException} when DynamoDB refuses for another reason (its cause, an {@code
+   * AwsServiceException}, says why; nothing was written), and lets SDK exceptions through.
+   */
+  Result commit(List<Write> writes) {
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (headSeq < 0) {
         readHead();
       }
-      long seq = headSeq + 1;
-      AuditEvent chained = event.chain(headHash);
-      List<TransactWriteItem> all = new ArrayList<>(items.size() + 2);
-      all.addAll(items);
-      all.add(eventPut(seq, chained));
-      all.add(headPut(seq, chained.hash(), headSeq));
+      List<TransactWriteItem> all = new ArrayList<>();
+      List<StoredAuditEvent> events = new ArrayList<>(writes.size());
+      /** For each transaction item: the write it belongs to, or -1 for events and the head. */
+      List<Integer> owner = new ArrayList<>();
+      List<Integer> indexInWrite = new ArrayList<>();
+      long seq = headSeq;
+      String hash = headHash;
+      for (int w = 0; w < writes.size(); w++) {
+        Write write = writes.get(w);
+        for (int i = 0; i < write.items().size(); i++) {
+          all.add(write.items().get(i));
+          owner.add(w);
+          indexInWrite.add(i);
+        }
+        seq++;
+        AuditEvent chained = write.event().chain(hash);
+        hash = chained.hash();
+        events.add(new StoredAuditEvent(seq, chained));
+        all.add(eventPut(seq, chained));
+        owner.add(-1);
+        indexInWrite.add(-1);
+      }
+      all.add(headPut(seq, hash, headSeq));
+      owner.add(-1);
+      indexInWrite.add(-1);
       try {
         client.transactWriteItems(
             b -> b.transactItems(all).clientRequestToken(UUID.randomUUID().toString()));
         headSeq = seq;
-        headHash = chained.hash();
-        return new Committed(new StoredAuditEvent(seq, chained));
+        headHash = hash;
+        transactions.incrementAndGet();
+        return new Committed(events);
       } catch (TransactionCanceledException e) {
         List<CancellationReason> reasons =
             e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
@@ -122,7 +149,7 @@ final class AuditChain {
           headSeq = -1;
           throw new StoreException("DynamoDB transaction cancelled without reasons", e);
         }
-        Set<Integer> failed = new TreeSet<>();
+        Map<Integer, Set<Integer>> failed = new TreeMap<>();
         boolean retry = false;
         for (int i = 0; i < reasons.size(); i++) {
           String code = reasons.get(i).code();
@@ -130,8 +157,8 @@ final class AuditChain {
             continue;
           }
           if (isConditionFailure(reasons.get(i))) {
-            if (i < items.size()) {
-              failed.add(i);
+            if (owner.get(i) >= 0) {
+              failed.computeIfAbsent(owner.get(i), k -> new TreeSet<>()).add(indexInWrite.get(i));
             } else {
               retry = true; // another node advanced the head
             }
@@ -156,7 +183,7 @@ final class AuditChain {
         LOG.debug("audit chain head moved or item contended; retrying (attempt {})", attempt);
         backoff(attempt);
       } catch (RuntimeException e) {
-        // Outcome unknown (timeout after the SDK's own retries): forget the head.
+        // Refused, or outcome unknown (timeout after the SDK's own retries): forget the head.
         headSeq = -1;
         throw e;
       }
@@ -171,6 +198,10 @@ final class AuditChain {
 
   long retries() {
     return retries.get();
+  }
+
+  long transactions() {
+    return transactions.get();
   }
 
   private static boolean isConditionFailure(CancellationReason reason) {

@@ -39,7 +39,6 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -55,15 +54,16 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * The SDK's synchronous client (on {@code url-connection-client}) runs on the store's own
  * threads, never the caller's: every method returns at once and completes its stage from there,
  * so callers on an event loop are never blocked. Audited writes run on <b>one writer thread</b>
- * (they serialize on the audit chain head anyway, see below; one thread means this process never
- * races itself for the head); reads run on a small pool. Stages complete on those threads: a
- * caller that must continue on its own context hops back itself.
+ * with group commit ({@link BatchWriter}): they serialize on the audit chain head anyway (see
+ * below), one thread means this process never races itself for the head, and writes that queue
+ * up behind a transaction go together into the next one. Reads run on a small pool. Stages
+ * complete on those threads: a caller that must continue on its own context hops back itself.
  *
  * <h2>Atomicity and conditions</h2>
  *
- * Every write is one {@code TransactWriteItems}: the record items with their {@code
+ * Every write is part of one {@code TransactWriteItems}: the record items with their {@code
  * attribute_not_exists}/equality conditions, the audit event and the chain head ({@link
- * AuditChain}). Either all land or none. A {@code TransactionCanceledException} whose reason is
+ * AuditChain}), possibly beside other writes of the same batch. Either all land or none. A {@code TransactionCanceledException} whose reason is
  * {@code ConditionalCheckFailed} on one of our items is control flow (the token exists, another
  * node won the fingerprint or the idempotency key), never an error; every other SDK failure is
  * translated into {@link StoreException} at this class's edge. Reads are strongly consistent.
@@ -74,9 +74,9 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * names the namespace's token for that fingerprint. It is created with {@code
  * attribute_not_exists} in the same transaction as the token item, so of any number of
  * concurrent writers (on any number of nodes) exactly one creates it; the others see the
- * cancellation, read the winner and return it. An expired (or deleted) winner is replaced under
- * the condition that the fingerprint item still names that winner; the expired token item is
- * deleted in the same transaction.
+ * cancellation, read the winner and return it (with their event naming it). An expired (or
+ * deleted) winner is replaced under the condition that the fingerprint item still names that
+ * winner; the expired token item is deleted in the same transaction.
  *
  * <h2>Durability</h2>
  *
@@ -88,14 +88,17 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  * <h2>Throughput: the single chain head</h2>
  *
  * The audit trail is one hash chain, so every audited write, on every node, updates one head
- * item: audited writes are serialized across the whole deployment, at roughly one per
- * transaction round trip (tens of milliseconds in a region, so tens to a few hundred writes per
- * second), and contending nodes retry. Reads do not touch the head and scale freely. Sharding
- * would lift this: K chains (partition key {@code chain = shard}, shard chosen per write, e.g. by
- * node or by hash of the token) multiply write throughput by about K, each chain verifiable on its
- * own, at the price of no total order across shards (the audit query would merge K chains and
- * page with a per-shard cursor). Batching several writes into one transaction (up to 100 items)
- * is the other lever. Neither is done yet: one chain keeps {@link AuditQuery}'s single sequence.
+ * item: transactions are serialized across the whole deployment, one per round trip (tens of
+ * milliseconds in a region), and nodes that race for the head retry ({@link
+ * #auditChainRetries()}). Group commit softens this within a node: a transaction carries up to
+ * 100 items, i.e. about 20 to 99 writes with their events depending on their kind, so a loaded node writes a batch per round
+ * trip rather than one write (mean batch = audited writes / {@link #writeTransactions()}). Across
+ * nodes the head is still one serialization point, and cross-node contention grows with the
+ * number of nodes. Reads do not touch the head and scale freely. Sharding would lift the limit:
+ * K chains (partition key {@code chain = shard}, shard chosen per node or by hash of the token)
+ * multiply audited write throughput by about K, each chain verifiable on its own, at the price of
+ * no total order across shards (the audit query would merge K chains and page with a per-shard
+ * cursor). Not done: one chain keeps {@link AuditQuery}'s single sequence.
  */
 public final class DynamoDbStore implements TokenStore, PaymentStore {
   private static final Logger LOG = LoggerFactory.getLogger(DynamoDbStore.class);
@@ -105,12 +108,6 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
    * serve thousands of reads per second per node without a large thread footprint.
    */
   private static final int READ_THREADS = 16;
-
-  /**
-   * Times a conditional operation re-reads and retries after losing a race on its own items
-   * (a fingerprint replaced again, a token deleted meanwhile). One retry almost always settles.
-   */
-  private static final int MAX_RACE_ATTEMPTS = 32;
 
   /** Audit events fetched per Query page; the query filters in memory, so pages are large. */
   private static final int AUDIT_PAGE = 500;
@@ -127,7 +124,7 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
    */
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
 
-  /** How long {@link #close()} waits for writes in flight. */
+  /** How long {@link #close()} waits for reads in flight. */
   private static final long CLOSE_WAIT_SECONDS = 30;
 
   private final DynamoDbClient client;
@@ -135,7 +132,7 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   private final SdkAutoCloseable owned;
   private final Tables tables;
   private final AuditChain chain;
-  private final ExecutorService writer;
+  private final BatchWriter writer;
   private final ExecutorService readers;
 
   /**
@@ -181,7 +178,12 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
       }
     }
     this.chain = new AuditChain(client, tables.audit);
-    this.writer = Executors.newSingleThreadExecutor(threads("tokenvault-dynamodb-writer"));
+    this.writer = new BatchWriter(chain, Map.of(
+            tables.tokens, List.of("token"),
+            tables.keys, List.of("key_id"),
+            tables.payments, List.of("id"),
+            tables.audit, List.of("chain", "seq")),
+        "tokenvault-dynamodb-writer");
     this.readers = Executors.newFixedThreadPool(READ_THREADS, threads("tokenvault-dynamodb-read"));
   }
 
@@ -199,15 +201,26 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     return chain.retries();
   }
 
+  /**
+   * How many transactions this store committed. Audited writes per transaction is the mean group
+   * commit batch: near 1 when idle, growing with load.
+   */
+  public long writeTransactions() {
+    return chain.transactions();
+  }
+
+  /** The writer, for tests that need to hold it. */
+  BatchWriter writer() {
+    return writer;
+  }
+
   // ---- audit
 
   @Override
   public CompletionStage<Void> append(AuditEvent event) {
     Objects.requireNonNull(event, "event");
-    return onWriter("append audit event", () -> {
-      chain.commit(List.of(), event);
-      return null;
-    });
+    return writer.submit("append audit event",
+        () -> new BatchWriter.Write<Void>(List.of(), event, stored -> null, failed -> {}));
   }
 
   @Override
@@ -259,29 +272,24 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<Void> insertDataKey(DataKeyRecord key, AuditEvent event) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(event, "event");
-    return onWriter("insert data key", () -> {
-      if (chain.commit(List.of(putDataKey(key)), event) instanceof AuditChain.Rejected) {
-        throw new StoreException("data key already exists: " + key.keyId(), null);
-      }
-      return null;
-    });
+    return writer.submit("insert data key",
+        () -> new BatchWriter.Write<Void>(List.of(putDataKey(key)), event, stored -> null,
+            failed -> {
+              throw new StoreException("data key already exists: " + key.keyId(), null);
+            }));
   }
 
   @Override
   public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(event, "event");
-    return onWriter("insert data key if absent", () -> {
-      for (int attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
-        Optional<DataKeyRecord> existing = getDataKey(key.keyId());
-        if (existing.isPresent()) {
-          return existing.get();
-        }
-        if (chain.commit(List.of(putDataKey(key)), event) instanceof AuditChain.Committed) {
-          return key;
-        }
+    return writer.submit("insert data key if absent", () -> {
+      Optional<DataKeyRecord> existing = getDataKey(key.keyId());
+      if (existing.isPresent()) {
+        return new BatchWriter.Done<>(existing.get());
       }
-      throw unsettled("insert data key if absent");
+      // Rejected: another writer stored the id first; prepared again, the read finds it.
+      return new BatchWriter.Write<>(List.of(putDataKey(key)), event, stored -> key, failed -> {});
     });
   }
 
@@ -306,12 +314,11 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event) {
     Objects.requireNonNull(record, "record");
     Objects.requireNonNull(event, "event");
-    return onWriter("insert token", () -> {
-      if (chain.commit(List.of(putNewToken(record)), event) instanceof AuditChain.Rejected) {
-        throw new StoreException.DuplicateToken(record.token().value());
-      }
-      return null;
-    });
+    return writer.submit("insert token",
+        () -> new BatchWriter.Write<Void>(List.of(putNewToken(record)), event, stored -> null,
+            failed -> {
+              throw new StoreException.DuplicateToken(record.token().value());
+            }));
   }
 
   @Override
@@ -323,55 +330,46 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     if (!record.deterministic()) {
       throw new IllegalArgumentException("record must be deterministic");
     }
-    return onWriter("insert deterministic token", () -> {
+    return writer.submit("insert deterministic token", () -> {
       Map<String, AttributeValue> fpKey =
           Items.fingerprintKey(record.namespace(), record.fingerprint());
-      for (int attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
-        Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
-        List<TransactWriteItem> items = new ArrayList<>(3);
-        if (fp.isEmpty()) {
-          items.add(put(tables.tokens, Items.fingerprint(record), "attribute_not_exists(#t)",
-              Map.of("#t", "token"), Map.of()));
-        } else {
-          String target = Items.str(fp.get(), "target");
-          Optional<TokenRecord> winner = get(tables.tokens, Items.tokenKey(target)).map(Items::token);
-          if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
-            // A live winner: record this caller's event, as long as the winner still stands.
-            ConditionCheck stillWinner = ConditionCheck.builder()
-                .tableName(tables.tokens)
-                .key(fpKey)
-                .conditionExpression("#tg = :tg")
-                .expressionAttributeNames(Map.of("#tg", "target"))
-                .expressionAttributeValues(Map.of(":tg", Items.s(target)))
-                .build();
-            AuditEvent forWinner = event.withToken(winner.get().token().value());
-            if (chain.commit(List.of(TransactWriteItem.builder().conditionCheck(stillWinner).build()),
-                forWinner) instanceof AuditChain.Committed) {
-              return new InsertResult(winner.get(), false);
-            }
-            continue;
-          }
-          // Expired (or deleted) winner: take its place, only if it is still the one named.
-          items.add(put(tables.tokens, Items.fingerprint(record), "#tg = :tg",
-              Map.of("#tg", "target"), Map.of(":tg", Items.s(target))));
-          if (winner.isPresent()) {
-            items.add(TransactWriteItem.builder()
-                .delete(Delete.builder().tableName(tables.tokens).key(Items.tokenKey(target)).build())
-                .build());
-          }
+      Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
+      List<TransactWriteItem> items = new ArrayList<>(3);
+      if (fp.isEmpty()) {
+        items.add(put(tables.tokens, Items.fingerprint(record), "attribute_not_exists(#t)",
+            Map.of("#t", "token"), Map.of()));
+      } else {
+        String target = Items.str(fp.get(), "target");
+        Optional<TokenRecord> winner = get(tables.tokens, Items.tokenKey(target)).map(Items::token);
+        if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
+          // A live winner: the answer, as of the read above (its linearization point). The
+          // event only records that this caller got it, so it needs no condition: it joins any
+          // batch, however many callers race for one fingerprint.
+          TokenRecord found = winner.get();
+          return new BatchWriter.Write<>(List.of(), event.withToken(found.token().value()),
+              stored -> new InsertResult(found, false), failed -> {});
         }
-        int tokenIndex = items.size();
-        items.add(putNewToken(record));
-        AuditChain.Result result = chain.commit(items, event.withToken(record.token().value()));
-        if (result instanceof AuditChain.Committed) {
-          return new InsertResult(record, true);
+        // Expired (or deleted) winner: take its place, only if it is still the one named.
+        items.add(put(tables.tokens, Items.fingerprint(record), "#tg = :tg",
+            Map.of("#tg", "target"), Map.of(":tg", Items.s(target))));
+        if (winner.isPresent()) {
+          items.add(TransactWriteItem.builder()
+              .delete(Delete.builder().tableName(tables.tokens).key(Items.tokenKey(target)).build())
+              .build());
         }
-        if (((AuditChain.Rejected) result).failed(tokenIndex)) {
-          throw new StoreException.DuplicateToken(record.token().value());
-        }
-        // The fingerprint item changed under us: read the new winner.
       }
-      throw unsettled("insert deterministic token");
+      int tokenIndex = items.size();
+      items.add(putNewToken(record));
+      return new BatchWriter.Write<>(
+          items,
+          event.withToken(record.token().value()),
+          stored -> new InsertResult(record, true),
+          failed -> {
+            if (failed.contains(tokenIndex)) {
+              throw new StoreException.DuplicateToken(record.token().value());
+            }
+            // The fingerprint item changed under us: prepare again and read the new winner.
+          });
     });
   }
 
@@ -392,45 +390,41 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(event, "event");
-    return onWriter("delete token", () -> {
-      for (int attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
-        Optional<TokenRecord> found =
-            get(tables.tokens, Items.tokenKey(token.value())).map(Items::token);
-        if (found.isEmpty() || !found.get().namespace().equals(namespace)) {
-          return false;
-        }
-        List<TransactWriteItem> items = new ArrayList<>(2);
-        items.add(TransactWriteItem.builder()
-            .delete(Delete.builder()
-                .tableName(tables.tokens)
-                .key(Items.tokenKey(token.value()))
-                .conditionExpression("attribute_exists(#t) AND #ns = :ns")
-                .expressionAttributeNames(Map.of("#t", "token", "#ns", "namespace"))
-                .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
-                .build())
-            .build());
-        if (found.get().deterministic()) {
-          // Remove the fingerprint item too when it names this token, so no trace is left.
-          Map<String, AttributeValue> fpKey =
-              Items.fingerprintKey(namespace, found.get().fingerprint());
-          Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
-          if (fp.isPresent() && token.value().equals(Items.str(fp.get(), "target"))) {
-            items.add(TransactWriteItem.builder()
-                .delete(Delete.builder()
-                    .tableName(tables.tokens)
-                    .key(fpKey)
-                    .conditionExpression("#tg = :tg")
-                    .expressionAttributeNames(Map.of("#tg", "target"))
-                    .expressionAttributeValues(Map.of(":tg", Items.s(token.value())))
-                    .build())
-                .build());
-          }
-        }
-        if (chain.commit(items, event) instanceof AuditChain.Committed) {
-          return true;
+    return writer.submit("delete token", () -> {
+      Optional<TokenRecord> found =
+          get(tables.tokens, Items.tokenKey(token.value())).map(Items::token);
+      if (found.isEmpty() || !found.get().namespace().equals(namespace)) {
+        return new BatchWriter.Done<>(false);
+      }
+      List<TransactWriteItem> items = new ArrayList<>(2);
+      items.add(TransactWriteItem.builder()
+          .delete(Delete.builder()
+              .tableName(tables.tokens)
+              .key(Items.tokenKey(token.value()))
+              .conditionExpression("attribute_exists(#t) AND #ns = :ns")
+              .expressionAttributeNames(Map.of("#t", "token", "#ns", "namespace"))
+              .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
+              .build())
+          .build());
+      if (found.get().deterministic()) {
+        // Remove the fingerprint item too when it names this token, so no trace is left.
+        Map<String, AttributeValue> fpKey =
+            Items.fingerprintKey(namespace, found.get().fingerprint());
+        Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
+        if (fp.isPresent() && token.value().equals(Items.str(fp.get(), "target"))) {
+          items.add(TransactWriteItem.builder()
+              .delete(Delete.builder()
+                  .tableName(tables.tokens)
+                  .key(fpKey)
+                  .conditionExpression("#tg = :tg")
+                  .expressionAttributeNames(Map.of("#tg", "target"))
+                  .expressionAttributeValues(Map.of(":tg", Items.s(token.value())))
+                  .build())
+              .build());
         }
       }
-      throw unsettled("delete token");
+      // Rejected: deleted or replaced meanwhile; prepared again, the read tells which.
+      return new BatchWriter.Write<>(items, event, stored -> true, failed -> {});
     });
   }
 
@@ -440,35 +434,32 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event) {
     Objects.requireNonNull(payment, "payment");
     Objects.requireNonNull(event, "event");
-    return onWriter("insert payment", () -> {
+    return writer.submit("insert payment", () -> {
       Map<String, AttributeValue> idemKey =
           Items.paymentKey(Items.idempotencyId(payment.clientId(), payment.idempotencyKey()));
-      for (int attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
-        Optional<Map<String, AttributeValue>> idem = get(tables.payments, idemKey);
-        if (idem.isPresent()) {
-          String id = Items.str(idem.get(), "payment_id");
-          Payment existing = get(tables.payments, Items.paymentKey(id)).map(Items::payment)
-              .orElseThrow(() -> new StoreException("idempotency item names a missing payment",
-                  null));
-          return new PaymentInsert(existing, false);
-        }
-        Map<String, String> idName = Map.of("#id", "id");
-        AuditChain.Result result = chain.commit(
-            List.of(
-                put(tables.payments, Items.idempotency(payment), "attribute_not_exists(#id)",
-                    idName, Map.of()),
-                put(tables.payments, Items.payment(payment), "attribute_not_exists(#id)",
-                    idName, Map.of())),
-            event);
-        if (result instanceof AuditChain.Committed) {
-          return new PaymentInsert(payment, true);
-        }
-        if (!((AuditChain.Rejected) result).failed(0)) {
-          throw new StoreException("payment id already exists: " + payment.id(), null);
-        }
-        // Another request took the idempotency key: read its payment.
+      Optional<Map<String, AttributeValue>> idem = get(tables.payments, idemKey);
+      if (idem.isPresent()) {
+        String id = Items.str(idem.get(), "payment_id");
+        Payment existing = get(tables.payments, Items.paymentKey(id)).map(Items::payment)
+            .orElseThrow(() -> new StoreException("idempotency item names a missing payment",
+                null));
+        return new BatchWriter.Done<>(new PaymentInsert(existing, false));
       }
-      throw unsettled("insert payment");
+      Map<String, String> idName = Map.of("#id", "id");
+      return new BatchWriter.Write<>(
+          List.of(
+              put(tables.payments, Items.idempotency(payment), "attribute_not_exists(#id)",
+                  idName, Map.of()),
+              put(tables.payments, Items.payment(payment), "attribute_not_exists(#id)",
+                  idName, Map.of())),
+          event,
+          stored -> new PaymentInsert(payment, true),
+          failed -> {
+            if (!failed.contains(0)) {
+              throw new StoreException("payment id already exists: " + payment.id(), null);
+            }
+            // Another request took the idempotency key: prepared again, the read finds it.
+          });
     });
   }
 
@@ -487,17 +478,13 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   /** Waits for writes in flight, then stops the threads and closes the client. */
   @Override
   public void close() {
-    writer.shutdown();
+    writer.close();
     readers.shutdown();
     try {
-      if (!writer.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        LOG.warn("DynamoDB store closed with writes still in flight");
-      }
       readers.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      writer.shutdownNow();
       readers.shutdownNow();
       client.close();
       owned.close();
@@ -526,10 +513,6 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     return TransactWriteItem.builder().put(put.build()).build();
   }
 
-  private <T> CompletionStage<T> onWriter(String operation, Supplier<T> body) {
-    return submit(writer, operation, body);
-  }
-
   private <T> CompletionStage<T> onReader(String operation, Supplier<T> body) {
     return submit(readers, operation, body);
   }
@@ -543,18 +526,24 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     }
   }
 
-  /** The edge: whatever fails below leaves as a {@link StoreException}, without values. */
   private static <T> T translated(String operation, Supplier<T> body) {
     try {
       return body.get();
-    } catch (StoreException e) {
-      throw e;
-    } catch (SdkException e) {
-      LOG.warn("DynamoDB {} failed: {}", operation, code(e));
-      throw new StoreException("DynamoDB " + operation + " failed: " + code(e), e);
     } catch (RuntimeException e) {
-      throw new StoreException("DynamoDB " + operation + " failed: unreadable item or bug", e);
+      throw translate(operation, e);
     }
+  }
+
+  /** The edge: whatever fails below leaves as a {@link StoreException}, without values. */
+  static RuntimeException translate(String operation, RuntimeException e) {
+    if (e instanceof StoreException || e instanceof IllegalArgumentException) {
+      return e;
+    }
+    if (e instanceof SdkException sdk) {
+      LOG.warn("DynamoDB {} failed: {}", operation, code(sdk));
+      return new StoreException("DynamoDB " + operation + " failed: " + code(sdk), e);
+    }
+    return new StoreException("DynamoDB " + operation + " failed: unreadable item or bug", e);
   }
 
   /** An error code or class name: safe to log, unlike some SDK messages. */
@@ -567,10 +556,6 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     return e.getClass().getSimpleName();
   }
 
-  private static StoreException unsettled(String operation) {
-    return new StoreException(
-        "DynamoDB " + operation + " lost " + MAX_RACE_ATTEMPTS + " races in a row", null);
-  }
 
   private static ThreadFactory threads(String name) {
     AtomicInteger n = new AtomicInteger();

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -419,6 +420,69 @@ class DynamoDbStoreTest {
     assertThat(result.intact()).isFalse();
     assertThat(result.brokenAtSequence()).isEqualTo(2);
     assertThat(result.reason()).isEqualTo("hash_mismatch");
+  }
+
+  /** Holds the writer thread until {@code gate} opens, so that writes queue up behind it. */
+  private CompletionStage<Void> holdWriter(java.util.concurrent.CountDownLatch gate) {
+    TokenRecord r = Fixtures.card();
+    return store.writer().submit("hold", () -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new BatchWriter.Write<Void>(List.of(),
+          Fixtures.event(AuditAction.DETOKENIZE, TestContexts.merchant(), r), s -> null, f -> {});
+    });
+  }
+
+  @Test
+  void writesQueuedBehindATransactionAreCommittedTogether() {
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    CompletionStage<Void> held = holdWriter(gate);
+    List<TokenRecord> records = IntStream.range(0, 20).mapToObj(i -> Fixtures.card()).toList();
+    List<CompletionStage<Void>> queued = records.stream()
+        .map(r -> store.insertToken(r, Fixtures.tokenize(r))).toList();
+
+    gate.countDown();
+    await(held);
+    queued.forEach(Fixtures::await);
+
+    assertThat(store.writeTransactions()).as("one for the held write, one for the queue")
+        .isLessThanOrEqualTo(2);
+    for (TokenRecord r : records) {
+      assertThat(await(store.findToken(r.token()))).contains(r);
+    }
+    List<StoredAuditEvent> events = allEvents();
+    assertThat(events).hasSize(21);
+    assertChainIntact(events);
+  }
+
+  @Test
+  void batchWhenDynamoDbRefusesOneWriteThenOnlyThatWriteFails() {
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    CompletionStage<Void> held = holdWriter(gate);
+    TokenRecord good1 = Fixtures.card();
+    TokenRecord tooLarge = new TokenRecord(Fixtures.card().token(), Namespace.DEFAULT,
+        dev.tokenvault.core.value.ValueType.CARD, Fixtures.bytes(49), "dk_x", Fixtures.hex(32),
+        false, "1111", null, null, Instant.now(), null, Map.of("note", "x".repeat(420_000)));
+    TokenRecord good2 = Fixtures.card();
+    CompletionStage<Void> first = store.insertToken(good1, Fixtures.tokenize(good1));
+    CompletionStage<Void> refused = store.insertToken(tooLarge, Fixtures.tokenize(tooLarge));
+    CompletionStage<Void> second = store.insertToken(good2, Fixtures.tokenize(good2));
+
+    gate.countDown();
+
+    await(held);
+    await(first);
+    await(second);
+    assertThat(failure(refused)).isInstanceOf(StoreException.class);
+    assertThat(await(store.findToken(good1.token()))).contains(good1);
+    assertThat(await(store.findToken(good2.token()))).contains(good2);
+    assertThat(await(store.findToken(tooLarge.token()))).isEmpty();
+    List<StoredAuditEvent> events = allEvents();
+    assertThat(events).hasSize(3);
+    assertChainIntact(events);
   }
 
   @Test
