@@ -8,10 +8,6 @@ import dev.tokenvault.core.audit.AuditQuery;
 import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenRecord;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,25 +24,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * token items and audit events match one to one, and the chain verifies.
  */
 class DynamoDbRestartTest {
-  private static final Path DIR = tempDir();
-
-  @RegisterExtension static final LocalDynamo DYNAMO = LocalDynamo.onDisk(DIR);
+  @RegisterExtension static final LocalDynamo DYNAMO = LocalDynamo.onDisk();
 
   /** Writes in flight across the restart: enough that some are cut mid-way. */
   private static final int WRITES = 60;
 
   /** Acknowledged writes before the engine is stopped. */
   private static final int BEFORE_RESTART = 20;
-
-  private static Path tempDir() {
-    try {
-      Path dir = Files.createTempDirectory("tokenvault-dynamodb-local");
-      dir.toFile().deleteOnExit();
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Test
   void restartUnderLoadKeepsEveryAcknowledgedWriteAndNothingHalfWritten() throws Exception {

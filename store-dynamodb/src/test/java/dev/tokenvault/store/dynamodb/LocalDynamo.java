@@ -5,11 +5,14 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -32,8 +35,10 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-  /** Where the engine keeps its data, or null for memory. */
-  private final Path dbDir;
+  /** Whether the engine keeps its data in files (under {@link #dbDir}) rather than memory. */
+  private final boolean onDisk;
+
+  private Path dbDir;
 
   private DynamoDBProxyServer server;
   private int port;
@@ -41,20 +46,23 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
 
   /** An engine in memory: fast, gone when stopped. */
   LocalDynamo() {
-    this(null);
+    this(false);
   }
 
-  private LocalDynamo(Path dbDir) {
-    this.dbDir = dbDir;
+  private LocalDynamo(boolean onDisk) {
+    this.onDisk = onDisk;
   }
 
-  /** An engine on files under {@code dir}: its data survives {@link #restart()}. */
-  static LocalDynamo onDisk(Path dir) {
-    return new LocalDynamo(dir);
+  /** An engine on files in a temporary directory: its data survives {@link #restart()}. */
+  static LocalDynamo onDisk() {
+    return new LocalDynamo(true);
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    if (onDisk) {
+      dbDir = Files.createTempDirectory("tokenvault-dynamodb-local");
+    }
     Exception last = null;
     for (int attempt = 0; attempt < 3 && server == null; attempt++) {
       int candidate = freePort();
@@ -70,7 +78,7 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   }
 
   private void start(int onPort) throws Exception {
-    String[] args = dbDir == null
+    String[] args = !onDisk
         ? new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(onPort)}
         : new String[] {"-sharedDb", "-dbPath", dbDir.toString(), "-disableTelemetry", "-port",
             Integer.toString(onPort)};
@@ -92,6 +100,13 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   public void afterAll(ExtensionContext context) throws Exception {
     if (server != null) {
       server.stop();
+    }
+    if (dbDir != null) {
+      try (Stream<Path> files = Files.walk(dbDir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
   }
 
