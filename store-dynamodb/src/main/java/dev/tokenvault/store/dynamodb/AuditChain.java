@@ -23,8 +23,8 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
 /**
- * Commits writes together with their audit events, chained after the previous event, in one
- * {@code TransactWriteItems}.
+ * Commits writes together with their audit events, chained after the previous event, in one {@code
+ * TransactWriteItems}.
  *
  * <h2>Chain head</h2>
  *
@@ -32,14 +32,14 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
  * {@code seq = 1, 2, ...}; the <em>head</em> item at {@code seq = 0} holds {@code last_seq} and
  * {@code last_hash}. A transaction of k writes puts events {@code n + 1 .. n + k} (condition:
  * absent) and replaces the head (condition: {@code last_seq = n}, or absent for the first event),
- * beside the writes' own items and their conditions. So events are gap-free, strictly ordered and each is linked to
- * its predecessor, and an event exists exactly when the write it audits happened.
+ * beside the writes' own items and their conditions. So events are gap-free, strictly ordered and
+ * each is linked to its predecessor, and an event exists exactly when the write it audits happened.
  *
  * <p>When another vault node advanced the head first, the transaction is cancelled with {@code
  * ConditionalCheckFailed} on the head: the head is re-read (strongly consistent), the event
- * re-chained and the transaction retried, with jittered backoff. When one of the writes' own
- * items fails its condition, the cancellation is that write's answer (duplicate, already
- * present) and is returned as {@link Rejected}, not retried here.
+ * re-chained and the transaction retried, with jittered backoff. When one of the writes' own items
+ * fails its condition, the cancellation is that write's answer (duplicate, already present) and is
+ * returned as {@link Rejected}, not retried here.
  *
  * <h2>Threading</h2>
  *
@@ -56,8 +56,8 @@ final class AuditChain {
   static final long HEAD_SEQ = 0;
 
   /**
-   * Head conflicts tolerated for one write before giving up. Each round of contention lets at
-   * least one node through, so this bounds the wait behind 200 competing nodes' writes.
+   * Head conflicts tolerated for one write before giving up. Each round of contention lets at least
+   * one node through, so this bounds the wait behind 200 competing nodes' writes.
    */
   private static final int MAX_ATTEMPTS = 200;
 
@@ -222,12 +222,13 @@ final class AuditChain {
 
   private TransactWriteItem eventPut(long seq, AuditEvent chained) {
     return TransactWriteItem.builder()
-        .put(Put.builder()
-            .tableName(table)
-            .item(Items.auditEvent(CHAIN, seq, chained))
-            .conditionExpression("attribute_not_exists(#seq)")
-            .expressionAttributeNames(Map.of("#seq", "seq"))
-            .build())
+        .put(
+            Put.builder()
+                .tableName(table)
+                .item(Items.auditEvent(CHAIN, seq, chained))
+                .conditionExpression("attribute_not_exists(#seq)")
+                .expressionAttributeNames(Map.of("#seq", "seq"))
+                .build())
         .build();
   }
 

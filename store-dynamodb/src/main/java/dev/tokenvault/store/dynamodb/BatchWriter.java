@@ -21,35 +21,34 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
  * The store's one writer thread, with group commit: audited writes that queue up while a
- * transaction is in flight go together into the next one, their events chained in order, with
- * one update of the audit chain head for all of them.
+ * transaction is in flight go together into the next one, their events chained in order, with one
+ * update of the audit chain head for all of them.
  *
  * <h2>How a batch is written</h2>
  *
  * Each queued operation is first <em>prepared</em>: it reads what it needs (strongly consistent)
- * and answers either at once ({@link Done}: the key exists, the token is unknown) or with the
- * items to write under their conditions ({@link Write}). Writes join the batch unless they touch
- * an item another write of the batch touches (DynamoDB refuses two operations on one item in a
- * transaction) or the batch would pass {@link #MAX_ITEMS}; those wait for the next round,
- * prepared again against the then-current state. When the transaction is cancelled because some
- * writes' own conditions failed, those writes learn it ({@link Write#rejected}: retry or fail) and
- * the others, not written either, go into the next round. A batch that DynamoDB refuses outright
- * (validation, throttling) is split, each write retried alone, so that one bad write does not
- * fail its neighbours.
+ * and answers either at once ({@link Done}: the key exists, the token is unknown) or with the items
+ * to write under their conditions ({@link Write}). Writes join the batch unless they touch an item
+ * another write of the batch touches (DynamoDB refuses two operations on one item in a transaction)
+ * or the batch would pass {@link #MAX_ITEMS}; those wait for the next round, prepared again against
+ * the then-current state. When the transaction is cancelled because some writes' own conditions
+ * failed, those writes learn it ({@link Write#rejected}: retry or fail) and the others, not written
+ * either, go into the next round. A batch that DynamoDB refuses outright (validation, throttling)
+ * is split, each write retried alone, so that one bad write does not fail its neighbours.
  *
  * <h2>Why</h2>
  *
  * Every audited write updates the chain head, so writes are serialized; a batch of k writes costs
- * one round trip instead of k. Under load the batches grow by themselves; alone, a write goes
- * out at once, batch of one.
+ * one round trip instead of k. Under load the batches grow by themselves; alone, a write goes out
+ * at once, batch of one.
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
   /**
-   * DynamoDB's limit of items in one transaction. A write has one to four items with its event
-   * (an append: the event; a deterministic replacement: fingerprint, old token, new token, event),
-   * plus one head per transaction, so a full batch holds about 24 to 99 writes.
+   * DynamoDB's limit of items in one transaction. A write has one to four items with its event (an
+   * append: the event; a deterministic replacement: fingerprint, old token, new token, event), plus
+   * one head per transaction, so a full batch holds about 24 to 99 writes.
    */
   static final int MAX_ITEMS = 100;
 
@@ -74,14 +73,15 @@ final class BatchWriter implements AutoCloseable {
   /**
    * Write {@code items} with {@code event}. On commit, the answer is {@code committed} applied to
    * the stored event; when some of {@code items} failed their conditions, {@code rejected} gets
-   * their indexes and returns normally to have the operation prepared again, or throws its
-   * answer (a duplicate, say).
+   * their indexes and returns normally to have the operation prepared again, or throws its answer
+   * (a duplicate, say).
    */
   record Write<T>(
       List<TransactWriteItem> items,
       AuditEvent event,
       Function<StoredAuditEvent, T> committed,
-      java.util.function.Consumer<Set<Integer>> rejected) implements Step<T> {}
+      java.util.function.Consumer<Set<Integer>> rejected)
+      implements Step<T> {}
 
   /** An audited operation: reads, then says what to write. Runs on the writer thread. */
   @FunctionalInterface
@@ -113,8 +113,10 @@ final class BatchWriter implements AutoCloseable {
   private final Map<String, List<String>> keyNames;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
+
   /** Guards {@link #closed} with the queue's end, so nothing is queued after {@link #STOP}. */
   private final Object lock = new Object();
+
   private boolean closed;
 
   /**
@@ -164,9 +166,12 @@ final class BatchWriter implements AutoCloseable {
         closed = true;
         queue.drainTo(left);
       }
-      left.stream().filter(p -> p != STOP)
-          .forEach(p -> p.result.completeExceptionally(
-              new StoreException("DynamoDB store is closed", null)));
+      left.stream()
+          .filter(p -> p != STOP)
+          .forEach(
+              p ->
+                  p.result.completeExceptionally(
+                      new StoreException("DynamoDB store is closed", null)));
     }
   }
 
@@ -217,8 +222,8 @@ final class BatchWriter implements AutoCloseable {
 
   /** Commits the writes of {@code included}; returns the operations that need another round. */
   private List<Pending<?>> commit(List<Pending<?>> included) {
-    List<AuditChain.Write> writes = included.stream()
-        .map(p -> new AuditChain.Write(p.write.items(), p.write.event())).toList();
+    List<AuditChain.Write> writes =
+        included.stream().map(p -> new AuditChain.Write(p.write.items(), p.write.event())).toList();
     AuditChain.Result result;
     try {
       result = chain.commit(writes);
@@ -252,8 +257,9 @@ final class BatchWriter implements AutoCloseable {
       try {
         p.write.rejected().accept(mine);
         if (++p.rejections >= MAX_REJECTIONS) {
-          p.fail(new StoreException("DynamoDB " + p.operation + " lost " + MAX_REJECTIONS
-              + " races in a row", null));
+          p.fail(
+              new StoreException(
+                  "DynamoDB " + p.operation + " lost " + MAX_REJECTIONS + " races in a row", null));
         } else {
           again.add(p);
         }
@@ -298,8 +304,8 @@ final class BatchWriter implements AutoCloseable {
       key = new TreeMap<>(item.update().key());
     }
     StringBuilder s = new StringBuilder(table);
-    key.forEach((k, v) -> s.append('\u0000').append(k).append('=')
-        .append(v.s() != null ? v.s() : v.n()));
+    key.forEach(
+        (k, v) -> s.append('\u0000').append(k).append('=').append(v.s() != null ? v.s() : v.n()));
     return s.toString();
   }
 

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 /**
  * How to reach DynamoDB: the {@code tokenvault.store.dynamodb.*} configuration.
  *
- * @param endpoint an endpoint override (DynamoDB Local, a VPC endpoint), or empty for the
- *     region's public endpoint
+ * @param endpoint an endpoint override (DynamoDB Local, a VPC endpoint), or empty for the region's
+ *     public endpoint
  * @param region the AWS region, e.g. {@code eu-west-1}
  * @param tablePrefix prepended to every table name ({@code prod-} gives {@code
  *     prod-tokenization-vault}); empty by default

@@ -35,7 +35,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.utils.SdkAutoCloseable;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -43,6 +42,7 @@ import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * The {@link TokenStore} and {@link PaymentStore} on Amazon DynamoDB, for vaults that run as many
@@ -51,61 +51,62 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  *
  * <h2>Threads</h2>
  *
- * The SDK's synchronous client (on {@code url-connection-client}) runs on the store's own
- * threads, never the caller's: every method returns at once and completes its stage from there,
- * so callers on an event loop are never blocked. Audited writes run on <b>one writer thread</b>
- * with group commit ({@link BatchWriter}): they serialize on the audit chain head anyway (see
- * below), one thread means this process never races itself for the head, and writes that queue
- * up behind a transaction go together into the next one. Reads run on a small pool. Stages
- * complete on those threads: a caller that must continue on its own context hops back itself.
+ * The SDK's synchronous client (on {@code url-connection-client}) runs on the store's own threads,
+ * never the caller's: every method returns at once and completes its stage from there, so callers
+ * on an event loop are never blocked. Audited writes run on <b>one writer thread</b> with group
+ * commit ({@link BatchWriter}): they serialize on the audit chain head anyway (see below), one
+ * thread means this process never races itself for the head, and writes that queue up behind a
+ * transaction go together into the next one. Reads run on a small pool. Stages complete on those
+ * threads: a caller that must continue on its own context hops back itself.
  *
  * <h2>Atomicity and conditions</h2>
  *
  * Every write is part of one {@code TransactWriteItems}: the record items with their {@code
  * attribute_not_exists}/equality conditions, the audit event and the chain head ({@link
- * AuditChain}), possibly beside other writes of the same batch. Either all land or none. A {@code TransactionCanceledException} whose reason is
- * {@code ConditionalCheckFailed} on one of our items is control flow (the token exists, another
- * node won the fingerprint or the idempotency key), never an error; every other SDK failure is
- * translated into {@link StoreException} at this class's edge. Reads are strongly consistent.
+ * AuditChain}), possibly beside other writes of the same batch. Either all land or none. A {@code
+ * TransactionCanceledException} whose reason is {@code ConditionalCheckFailed} on one of our items
+ * is control flow (the token exists, another node won the fingerprint or the idempotency key),
+ * never an error; every other SDK failure is translated into {@link StoreException} at this class's
+ * edge. Reads are strongly consistent.
  *
  * <h2>Deterministic tokens</h2>
  *
- * A fingerprint item in the tokens table, partition key {@code fp#<namespace>#<fingerprint>},
- * names the namespace's token for that fingerprint. It is created with {@code
- * attribute_not_exists} in the same transaction as the token item, so of any number of
- * concurrent writers (on any number of nodes) exactly one creates it; the others see the
- * cancellation, read the winner and return it (with their event naming it). An expired (or
- * deleted) winner is replaced under the condition that the fingerprint item still names that
- * winner; the expired token item is deleted in the same transaction.
+ * A fingerprint item in the tokens table, partition key {@code fp#<namespace>#<fingerprint>}, names
+ * the namespace's token for that fingerprint. It is created with {@code attribute_not_exists} in
+ * the same transaction as the token item, so of any number of concurrent writers (on any number of
+ * nodes) exactly one creates it; the others see the cancellation, read the winner and return it
+ * (with their event naming it). An expired (or deleted) winner is replaced under the condition that
+ * the fingerprint item still names that winner; the expired token item is deleted in the same
+ * transaction.
  *
  * <h2>Durability</h2>
  *
- * DynamoDB acknowledges a write only after it is durably stored in multiple Availability Zones,
- * so a completed stage is a durable write. A write whose outcome is unknown (the network failed
- * after the SDK's retries, which reuse one client request token so they cannot apply twice)
- * completes with {@link StoreException}; it either happened whole, event included, or not at all.
+ * DynamoDB acknowledges a write only after it is durably stored in multiple Availability Zones, so
+ * a completed stage is a durable write. A write whose outcome is unknown (the network failed after
+ * the SDK's retries, which reuse one client request token so they cannot apply twice) completes
+ * with {@link StoreException}; it either happened whole, event included, or not at all.
  *
  * <h2>Throughput: the single chain head</h2>
  *
- * The audit trail is one hash chain, so every audited write, on every node, updates one head
- * item: transactions are serialized across the whole deployment, one per round trip (tens of
- * milliseconds in a region), and nodes that race for the head retry ({@link
- * #auditChainRetries()}). Group commit softens this within a node: a transaction carries up to
- * 100 items, i.e. about 20 to 99 writes with their events depending on their kind, so a loaded node writes a batch per round
- * trip rather than one write (mean batch = audited writes / {@link #writeTransactions()}). Across
- * nodes the head is still one serialization point, and cross-node contention grows with the
- * number of nodes. Reads do not touch the head and scale freely. Sharding would lift the limit:
- * K chains (partition key {@code chain = shard}, shard chosen per node or by hash of the token)
- * multiply audited write throughput by about K, each chain verifiable on its own, at the price of
- * no total order across shards (the audit query would merge K chains and page with a per-shard
- * cursor). Not done: one chain keeps {@link AuditQuery}'s single sequence.
+ * The audit trail is one hash chain, so every audited write, on every node, updates one head item:
+ * transactions are serialized across the whole deployment, one per round trip (tens of milliseconds
+ * in a region), and nodes that race for the head retry ({@link #auditChainRetries()}). Group commit
+ * softens this within a node: a transaction carries up to 100 items, i.e. about 20 to 99 writes
+ * with their events depending on their kind, so a loaded node writes a batch per round trip rather
+ * than one write (mean batch = audited writes / {@link #writeTransactions()}). Across nodes the
+ * head is still one serialization point, and cross-node contention grows with the number of nodes.
+ * Reads do not touch the head and scale freely. Sharding would lift the limit: K chains (partition
+ * key {@code chain = shard}, shard chosen per node or by hash of the token) multiply audited write
+ * throughput by about K, each chain verifiable on its own, at the price of no total order across
+ * shards (the audit query would merge K chains and page with a per-shard cursor). Not done: one
+ * chain keeps {@link AuditQuery}'s single sequence.
  */
 public final class DynamoDbStore implements TokenStore, PaymentStore {
   private static final Logger LOG = LoggerFactory.getLogger(DynamoDbStore.class);
 
   /**
-   * Concurrent reads per store. A read is a network wait of a few milliseconds; 16 in flight
-   * serve thousands of reads per second per node without a large thread footprint.
+   * Concurrent reads per store. A read is a network wait of a few milliseconds; 16 in flight serve
+   * thousands of reads per second per node without a large thread footprint.
    */
   private static final int READ_THREADS = 16;
 
@@ -128,8 +129,10 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   private static final long CLOSE_WAIT_SECONDS = 30;
 
   private final DynamoDbClient client;
+
   /** Closed with the client: the credentials provider {@link #open} made, or nothing. */
   private final SdkAutoCloseable owned;
+
   private final Tables tables;
   private final AuditChain chain;
   private final BatchWriter writer;
@@ -137,8 +140,8 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
 
   /**
    * Opens a store with a client for {@code settings}, credentials from the SDK's default provider
-   * chain (environment, system properties, profile, container or instance role). Creates the
-   * tables first when {@link DynamoDbSettings#createTables()} says so.
+   * chain (environment, system properties, profile, container or instance role). Creates the tables
+   * first when {@link DynamoDbSettings#createTables()} says so.
    */
   public static DynamoDbStore open(DynamoDbSettings settings) {
     Objects.requireNonNull(settings, "settings");
@@ -148,8 +151,8 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
             .region(Region.of(settings.region()))
             .credentialsProvider(credentials)
             .httpClientBuilder(UrlConnectionHttpClient.builder())
-            .overrideConfiguration(o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
-                .apiCallTimeout(CALL_TIMEOUT));
+            .overrideConfiguration(
+                o -> o.apiCallAttemptTimeout(ATTEMPT_TIMEOUT).apiCallTimeout(CALL_TIMEOUT));
     settings.endpoint().ifPresent(builder::endpointOverride);
     return new DynamoDbStore(settings, builder.build(), credentials);
   }
@@ -178,12 +181,15 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
       }
     }
     this.chain = new AuditChain(client, tables.audit);
-    this.writer = new BatchWriter(chain, Map.of(
-            tables.tokens, List.of("token"),
-            tables.keys, List.of("key_id"),
-            tables.payments, List.of("id"),
-            tables.audit, List.of("chain", "seq")),
-        "tokenvault-dynamodb-writer");
+    this.writer =
+        new BatchWriter(
+            chain,
+            Map.of(
+                tables.tokens, List.of("token"),
+                tables.keys, List.of("key_id"),
+                tables.payments, List.of("id"),
+                tables.audit, List.of("chain", "seq")),
+            "tokenvault-dynamodb-writer");
     this.readers = Executors.newFixedThreadPool(READ_THREADS, threads("tokenvault-dynamodb-read"));
   }
 
@@ -193,9 +199,9 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   }
 
   /**
-   * How many audited transactions this store retried because another node advanced the audit
-   * chain head first (or DynamoDB reported contention). A metric: a steadily rising rate means
-   * the single chain head is the bottleneck (see the class notes on sharding).
+   * How many audited transactions this store retried because another node advanced the audit chain
+   * head first (or DynamoDB reported contention). A metric: a steadily rising rate means the single
+   * chain head is the bottleneck (see the class notes on sharding).
    */
   public long auditChainRetries() {
     return chain.retries();
@@ -219,41 +225,51 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   @Override
   public CompletionStage<Void> append(AuditEvent event) {
     Objects.requireNonNull(event, "event");
-    return writer.submit("append audit event",
+    return writer.submit(
+        "append audit event",
         () -> new BatchWriter.Write<Void>(List.of(), event, stored -> null, failed -> {}));
   }
 
   @Override
   public CompletionStage<List<StoredAuditEvent>> query(AuditQuery q) {
     Objects.requireNonNull(q, "query");
-    return onReader("query audit events", () -> {
-      List<StoredAuditEvent> out = new ArrayList<>();
-      Map<String, AttributeValue> start = null;
-      QueryResponse page;
-      do {
-        Map<String, AttributeValue> exclusiveStart = start;
-        page = client.query(b -> b.tableName(tables.audit)
-            .keyConditionExpression("#c = :c AND #s > :after")
-            .expressionAttributeNames(Map.of("#c", "chain", "#s", "seq"))
-            .expressionAttributeValues(
-                Map.of(":c", Items.s(AuditChain.CHAIN), ":after", Items.n(q.afterSequence())))
-            .consistentRead(true)
-            .scanIndexForward(true)
-            .limit(AUDIT_PAGE)
-            .exclusiveStartKey(exclusiveStart));
-        for (Map<String, AttributeValue> item : page.items()) {
-          StoredAuditEvent stored = Items.auditEvent(item);
-          if (matches(q, stored.event())) {
-            out.add(stored);
-            if (out.size() == q.limit()) {
-              return out;
+    return onReader(
+        "query audit events",
+        () -> {
+          List<StoredAuditEvent> out = new ArrayList<>();
+          Map<String, AttributeValue> start = null;
+          QueryResponse page;
+          do {
+            Map<String, AttributeValue> exclusiveStart = start;
+            page =
+                client.query(
+                    b ->
+                        b.tableName(tables.audit)
+                            .keyConditionExpression("#c = :c AND #s > :after")
+                            .expressionAttributeNames(Map.of("#c", "chain", "#s", "seq"))
+                            .expressionAttributeValues(
+                                Map.of(
+                                    ":c",
+                                    Items.s(AuditChain.CHAIN),
+                                    ":after",
+                                    Items.n(q.afterSequence())))
+                            .consistentRead(true)
+                            .scanIndexForward(true)
+                            .limit(AUDIT_PAGE)
+                            .exclusiveStartKey(exclusiveStart));
+            for (Map<String, AttributeValue> item : page.items()) {
+              StoredAuditEvent stored = Items.auditEvent(item);
+              if (matches(q, stored.event())) {
+                out.add(stored);
+                if (out.size() == q.limit()) {
+                  return out;
+                }
+              }
             }
-          }
-        }
-        start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
-      } while (start != null && !start.isEmpty());
-      return out;
-    });
+            start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+          } while (start != null && !start.isEmpty());
+          return out;
+        });
   }
 
   private static boolean matches(AuditQuery q, AuditEvent e) {
@@ -272,29 +288,41 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<Void> insertDataKey(DataKeyRecord key, AuditEvent event) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(event, "event");
-    return writer.submit("insert data key",
-        () -> new BatchWriter.Write<Void>(List.of(putDataKey(key)), event, stored -> null,
-            failed -> {
-              throw new StoreException("data key already exists: " + key.keyId(), null);
-            }));
+    return writer.submit(
+        "insert data key",
+        () ->
+            new BatchWriter.Write<Void>(
+                List.of(putDataKey(key)),
+                event,
+                stored -> null,
+                failed -> {
+                  throw new StoreException("data key already exists: " + key.keyId(), null);
+                }));
   }
 
   @Override
   public CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(event, "event");
-    return writer.submit("insert data key if absent", () -> {
-      Optional<DataKeyRecord> existing = getDataKey(key.keyId());
-      if (existing.isPresent()) {
-        return new BatchWriter.Done<>(existing.get());
-      }
-      // Rejected: another writer stored the id first; prepared again, the read finds it.
-      return new BatchWriter.Write<>(List.of(putDataKey(key)), event, stored -> key, failed -> {});
-    });
+    return writer.submit(
+        "insert data key if absent",
+        () -> {
+          Optional<DataKeyRecord> existing = getDataKey(key.keyId());
+          if (existing.isPresent()) {
+            return new BatchWriter.Done<>(existing.get());
+          }
+          // Rejected: another writer stored the id first; prepared again, the read finds it.
+          return new BatchWriter.Write<>(
+              List.of(putDataKey(key)), event, stored -> key, failed -> {});
+        });
   }
 
   private TransactWriteItem putDataKey(DataKeyRecord key) {
-    return put(tables.keys, Items.dataKey(key), "attribute_not_exists(#k)", Map.of("#k", "key_id"),
+    return put(
+        tables.keys,
+        Items.dataKey(key),
+        "attribute_not_exists(#k)",
+        Map.of("#k", "key_id"),
         Map.of());
   }
 
@@ -314,11 +342,16 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event) {
     Objects.requireNonNull(record, "record");
     Objects.requireNonNull(event, "event");
-    return writer.submit("insert token",
-        () -> new BatchWriter.Write<Void>(List.of(putNewToken(record)), event, stored -> null,
-            failed -> {
-              throw new StoreException.DuplicateToken(record.token().value());
-            }));
+    return writer.submit(
+        "insert token",
+        () ->
+            new BatchWriter.Write<Void>(
+                List.of(putNewToken(record)),
+                event,
+                stored -> null,
+                failed -> {
+                  throw new StoreException.DuplicateToken(record.token().value());
+                }));
   }
 
   @Override
@@ -330,59 +363,84 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     if (!record.deterministic()) {
       throw new IllegalArgumentException("record must be deterministic");
     }
-    return writer.submit("insert deterministic token", () -> {
-      Map<String, AttributeValue> fpKey =
-          Items.fingerprintKey(record.namespace(), record.fingerprint());
-      Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
-      List<TransactWriteItem> items = new ArrayList<>(3);
-      if (fp.isEmpty()) {
-        items.add(put(tables.tokens, Items.fingerprint(record), "attribute_not_exists(#t)",
-            Map.of("#t", "token"), Map.of()));
-      } else {
-        String target = Items.str(fp.get(), "target");
-        Optional<TokenRecord> winner = get(tables.tokens, Items.tokenKey(target)).map(Items::token);
-        if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
-          // A live winner: the answer, as of the read above (its linearization point). The
-          // event only records that this caller got it, so it needs no condition: it joins any
-          // batch, however many callers race for one fingerprint.
-          TokenRecord found = winner.get();
-          return new BatchWriter.Write<>(List.of(), event.withToken(found.token().value()),
-              stored -> new InsertResult(found, false), failed -> {});
-        }
-        // Expired (or deleted) winner: take its place, only if it is still the one named.
-        items.add(put(tables.tokens, Items.fingerprint(record), "#tg = :tg",
-            Map.of("#tg", "target"), Map.of(":tg", Items.s(target))));
-        if (winner.isPresent()) {
-          items.add(TransactWriteItem.builder()
-              .delete(Delete.builder().tableName(tables.tokens).key(Items.tokenKey(target)).build())
-              .build());
-        }
-      }
-      int tokenIndex = items.size();
-      items.add(putNewToken(record));
-      return new BatchWriter.Write<>(
-          items,
-          event.withToken(record.token().value()),
-          stored -> new InsertResult(record, true),
-          failed -> {
-            if (failed.contains(tokenIndex)) {
-              throw new StoreException.DuplicateToken(record.token().value());
+    return writer.submit(
+        "insert deterministic token",
+        () -> {
+          Map<String, AttributeValue> fpKey =
+              Items.fingerprintKey(record.namespace(), record.fingerprint());
+          Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
+          List<TransactWriteItem> items = new ArrayList<>(3);
+          if (fp.isEmpty()) {
+            items.add(
+                put(
+                    tables.tokens,
+                    Items.fingerprint(record),
+                    "attribute_not_exists(#t)",
+                    Map.of("#t", "token"),
+                    Map.of()));
+          } else {
+            String target = Items.str(fp.get(), "target");
+            Optional<TokenRecord> winner =
+                get(tables.tokens, Items.tokenKey(target)).map(Items::token);
+            if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
+              // A live winner: the answer, as of the read above (its linearization point). The
+              // event only records that this caller got it, so it needs no condition: it joins any
+              // batch, however many callers race for one fingerprint.
+              TokenRecord found = winner.get();
+              return new BatchWriter.Write<>(
+                  List.of(),
+                  event.withToken(found.token().value()),
+                  stored -> new InsertResult(found, false),
+                  failed -> {});
             }
-            // The fingerprint item changed under us: prepare again and read the new winner.
-          });
-    });
+            // Expired (or deleted) winner: take its place, only if it is still the one named.
+            items.add(
+                put(
+                    tables.tokens,
+                    Items.fingerprint(record),
+                    "#tg = :tg",
+                    Map.of("#tg", "target"),
+                    Map.of(":tg", Items.s(target))));
+            if (winner.isPresent()) {
+              items.add(
+                  TransactWriteItem.builder()
+                      .delete(
+                          Delete.builder()
+                              .tableName(tables.tokens)
+                              .key(Items.tokenKey(target))
+                              .build())
+                      .build());
+            }
+          }
+          int tokenIndex = items.size();
+          items.add(putNewToken(record));
+          return new BatchWriter.Write<>(
+              items,
+              event.withToken(record.token().value()),
+              stored -> new InsertResult(record, true),
+              failed -> {
+                if (failed.contains(tokenIndex)) {
+                  throw new StoreException.DuplicateToken(record.token().value());
+                }
+                // The fingerprint item changed under us: prepare again and read the new winner.
+              });
+        });
   }
 
   private TransactWriteItem putNewToken(TokenRecord record) {
-    return put(tables.tokens, Items.token(record), "attribute_not_exists(#t)",
-        Map.of("#t", "token"), Map.of());
+    return put(
+        tables.tokens,
+        Items.token(record),
+        "attribute_not_exists(#t)",
+        Map.of("#t", "token"),
+        Map.of());
   }
 
   @Override
   public CompletionStage<Optional<TokenRecord>> findToken(Token token) {
     Objects.requireNonNull(token, "token");
-    return onReader("find token",
-        () -> get(tables.tokens, Items.tokenKey(token.value())).map(Items::token));
+    return onReader(
+        "find token", () -> get(tables.tokens, Items.tokenKey(token.value())).map(Items::token));
   }
 
   @Override
@@ -390,42 +448,48 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(event, "event");
-    return writer.submit("delete token", () -> {
-      Optional<TokenRecord> found =
-          get(tables.tokens, Items.tokenKey(token.value())).map(Items::token);
-      if (found.isEmpty() || !found.get().namespace().equals(namespace)) {
-        return new BatchWriter.Done<>(false);
-      }
-      List<TransactWriteItem> items = new ArrayList<>(2);
-      items.add(TransactWriteItem.builder()
-          .delete(Delete.builder()
-              .tableName(tables.tokens)
-              .key(Items.tokenKey(token.value()))
-              .conditionExpression("attribute_exists(#t) AND #ns = :ns")
-              .expressionAttributeNames(Map.of("#t", "token", "#ns", "namespace"))
-              .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
-              .build())
-          .build());
-      if (found.get().deterministic()) {
-        // Remove the fingerprint item too when it names this token, so no trace is left.
-        Map<String, AttributeValue> fpKey =
-            Items.fingerprintKey(namespace, found.get().fingerprint());
-        Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
-        if (fp.isPresent() && token.value().equals(Items.str(fp.get(), "target"))) {
-          items.add(TransactWriteItem.builder()
-              .delete(Delete.builder()
-                  .tableName(tables.tokens)
-                  .key(fpKey)
-                  .conditionExpression("#tg = :tg")
-                  .expressionAttributeNames(Map.of("#tg", "target"))
-                  .expressionAttributeValues(Map.of(":tg", Items.s(token.value())))
-                  .build())
-              .build());
-        }
-      }
-      // Rejected: deleted or replaced meanwhile; prepared again, the read tells which.
-      return new BatchWriter.Write<>(items, event, stored -> true, failed -> {});
-    });
+    return writer.submit(
+        "delete token",
+        () -> {
+          Optional<TokenRecord> found =
+              get(tables.tokens, Items.tokenKey(token.value())).map(Items::token);
+          if (found.isEmpty() || !found.get().namespace().equals(namespace)) {
+            return new BatchWriter.Done<>(false);
+          }
+          List<TransactWriteItem> items = new ArrayList<>(2);
+          items.add(
+              TransactWriteItem.builder()
+                  .delete(
+                      Delete.builder()
+                          .tableName(tables.tokens)
+                          .key(Items.tokenKey(token.value()))
+                          .conditionExpression("attribute_exists(#t) AND #ns = :ns")
+                          .expressionAttributeNames(Map.of("#t", "token", "#ns", "namespace"))
+                          .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
+                          .build())
+                  .build());
+          if (found.get().deterministic()) {
+            // Remove the fingerprint item too when it names this token, so no trace is left.
+            Map<String, AttributeValue> fpKey =
+                Items.fingerprintKey(namespace, found.get().fingerprint());
+            Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
+            if (fp.isPresent() && token.value().equals(Items.str(fp.get(), "target"))) {
+              items.add(
+                  TransactWriteItem.builder()
+                      .delete(
+                          Delete.builder()
+                              .tableName(tables.tokens)
+                              .key(fpKey)
+                              .conditionExpression("#tg = :tg")
+                              .expressionAttributeNames(Map.of("#tg", "target"))
+                              .expressionAttributeValues(Map.of(":tg", Items.s(token.value())))
+                              .build())
+                      .build());
+            }
+          }
+          // Rejected: deleted or replaced meanwhile; prepared again, the read tells which.
+          return new BatchWriter.Write<>(items, event, stored -> true, failed -> {});
+        });
   }
 
   // ---- payments
@@ -434,33 +498,45 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
   public CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event) {
     Objects.requireNonNull(payment, "payment");
     Objects.requireNonNull(event, "event");
-    return writer.submit("insert payment", () -> {
-      Map<String, AttributeValue> idemKey =
-          Items.paymentKey(Items.idempotencyId(payment.clientId(), payment.idempotencyKey()));
-      Optional<Map<String, AttributeValue>> idem = get(tables.payments, idemKey);
-      if (idem.isPresent()) {
-        String id = Items.str(idem.get(), "payment_id");
-        Payment existing = get(tables.payments, Items.paymentKey(id)).map(Items::payment)
-            .orElseThrow(() -> new StoreException("idempotency item names a missing payment",
-                null));
-        return new BatchWriter.Done<>(new PaymentInsert(existing, false));
-      }
-      Map<String, String> idName = Map.of("#id", "id");
-      return new BatchWriter.Write<>(
-          List.of(
-              put(tables.payments, Items.idempotency(payment), "attribute_not_exists(#id)",
-                  idName, Map.of()),
-              put(tables.payments, Items.payment(payment), "attribute_not_exists(#id)",
-                  idName, Map.of())),
-          event,
-          stored -> new PaymentInsert(payment, true),
-          failed -> {
-            if (!failed.contains(0)) {
-              throw new StoreException("payment id already exists: " + payment.id(), null);
-            }
-            // Another request took the idempotency key: prepared again, the read finds it.
-          });
-    });
+    return writer.submit(
+        "insert payment",
+        () -> {
+          Map<String, AttributeValue> idemKey =
+              Items.paymentKey(Items.idempotencyId(payment.clientId(), payment.idempotencyKey()));
+          Optional<Map<String, AttributeValue>> idem = get(tables.payments, idemKey);
+          if (idem.isPresent()) {
+            String id = Items.str(idem.get(), "payment_id");
+            Payment existing =
+                get(tables.payments, Items.paymentKey(id))
+                    .map(Items::payment)
+                    .orElseThrow(
+                        () -> new StoreException("idempotency item names a missing payment", null));
+            return new BatchWriter.Done<>(new PaymentInsert(existing, false));
+          }
+          Map<String, String> idName = Map.of("#id", "id");
+          return new BatchWriter.Write<>(
+              List.of(
+                  put(
+                      tables.payments,
+                      Items.idempotency(payment),
+                      "attribute_not_exists(#id)",
+                      idName,
+                      Map.of()),
+                  put(
+                      tables.payments,
+                      Items.payment(payment),
+                      "attribute_not_exists(#id)",
+                      idName,
+                      Map.of())),
+              event,
+              stored -> new PaymentInsert(payment, true),
+              failed -> {
+                if (!failed.contains(0)) {
+                  throw new StoreException("payment id already exists: " + payment.id(), null);
+                }
+                // Another request took the idempotency key: prepared again, the read finds it.
+              });
+        });
   }
 
   @Override
@@ -469,8 +545,8 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     if (id.startsWith(Items.IDEMPOTENCY_PREFIX)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return onReader("find payment", () -> get(tables.payments, Items.paymentKey(id))
-        .map(Items::payment));
+    return onReader(
+        "find payment", () -> get(tables.payments, Items.paymentKey(id)).map(Items::payment));
   }
 
   // ---- lifecycle
@@ -505,8 +581,12 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
       String condition,
       Map<String, String> names,
       Map<String, AttributeValue> values) {
-    Put.Builder put = Put.builder().tableName(table).item(item).conditionExpression(condition)
-        .expressionAttributeNames(names);
+    Put.Builder put =
+        Put.builder()
+            .tableName(table)
+            .item(item)
+            .conditionExpression(condition)
+            .expressionAttributeNames(names);
     if (!values.isEmpty()) {
       put.expressionAttributeValues(values);
     }
@@ -555,7 +635,6 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     }
     return e.getClass().getSimpleName();
   }
-
 
   private static ThreadFactory threads(String name) {
     AtomicInteger n = new AtomicInteger();

@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  *
  * {@code created_at}, {@code event_time} and the exact expiry are ISO-8601 instants (strings,
  * nanosecond-exact round trip). {@code expires_at} is a number of epoch seconds, rounded
- * <em>up</em>, because DynamoDB TTL reads only that format: rounding up means TTL never removes
- * an item before it expires. Reads never trust TTL (it deletes lazily, up to days late) and check
+ * <em>up</em>, because DynamoDB TTL reads only that format: rounding up means TTL never removes an
+ * item before it expires. Reads never trust TTL (it deletes lazily, up to days late) and check
  * expiry on the exact value themselves.
  */
 final class Items {
@@ -77,8 +77,13 @@ final class Items {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (String part : List.of(clientId, idempotencyKey)) {
         byte[] b = part.getBytes(StandardCharsets.UTF_8);
-        sha.update(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16),
-            (byte) (b.length >>> 8), (byte) b.length});
+        sha.update(
+            new byte[] {
+              (byte) (b.length >>> 24),
+              (byte) (b.length >>> 16),
+              (byte) (b.length >>> 8),
+              (byte) b.length
+            });
         sha.update(b);
       }
       return IDEMPOTENCY_PREFIX + HexFormat.of().formatHex(sha.digest());

@@ -20,8 +20,8 @@ import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
 
 /**
- * The four tables and, when asked, their creation. The definitions here are the ones documented
- * in {@code docs/dynamodb.md}; keep them in step.
+ * The four tables and, when asked, their creation. The definitions here are the ones documented in
+ * {@code docs/dynamodb.md}; keep them in step.
  *
  * <ul>
  *   <li>{@code <prefix>tokenization-vault}: partition key {@code token} (S). Token items, and the
@@ -105,13 +105,21 @@ final class Tables {
             .billingMode(BillingMode.PAY_PER_REQUEST)
             .attributeDefinitions(
                 java.util.Arrays.stream(keys)
-                    .map(k -> AttributeDefinition.builder()
-                        .attributeName(k.name()).attributeType(k.type()).build())
+                    .map(
+                        k ->
+                            AttributeDefinition.builder()
+                                .attributeName(k.name())
+                                .attributeType(k.type())
+                                .build())
                     .toList())
             .keySchema(
                 java.util.Arrays.stream(keys)
-                    .map(k -> KeySchemaElement.builder()
-                        .attributeName(k.name()).keyType(k.keyType()).build())
+                    .map(
+                        k ->
+                            KeySchemaElement.builder()
+                                .attributeName(k.name())
+                                .keyType(k.keyType())
+                                .build())
                     .toList());
     try {
       client.createTable(request.build());
@@ -141,14 +149,17 @@ final class Tables {
 
   private static void enableTtl(DynamoDbClient client, String table) {
     TimeToLiveStatus status =
-        client.describeTimeToLive(b -> b.tableName(table)).timeToLiveDescription()
+        client
+            .describeTimeToLive(b -> b.tableName(table))
+            .timeToLiveDescription()
             .timeToLiveStatus();
     if (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING) {
       return;
     }
     client.updateTimeToLive(
-        b -> b.tableName(table)
-            .timeToLiveSpecification(s -> s.attributeName(TTL_ATTRIBUTE).enabled(true)));
+        b ->
+            b.tableName(table)
+                .timeToLiveSpecification(s -> s.attributeName(TTL_ATTRIBUTE).enabled(true)));
     LOG.info("enabled TTL on {}.{}", table, TTL_ATTRIBUTE);
   }
 }

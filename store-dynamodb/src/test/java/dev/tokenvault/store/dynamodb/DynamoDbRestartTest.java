@@ -43,17 +43,21 @@ class DynamoDbRestartTest {
       for (int i = 0; i < WRITES; i++) {
         TokenRecord r = Fixtures.card();
         String token = r.token().value();
-        all.add(store.insertToken(r, Fixtures.tokenize(r)).toCompletableFuture()
-            .handle((ok, error) -> {
-              if (error == null) {
-                acknowledged.add(token);
-                enough.countDown();
-              } else {
-                assertThat(error).hasCauseInstanceOf(StoreException.class);
-                failed.add(token);
-              }
-              return null;
-            }));
+        all.add(
+            store
+                .insertToken(r, Fixtures.tokenize(r))
+                .toCompletableFuture()
+                .handle(
+                    (ok, error) -> {
+                      if (error == null) {
+                        acknowledged.add(token);
+                        enough.countDown();
+                      } else {
+                        assertThat(error).hasCauseInstanceOf(StoreException.class);
+                        failed.add(token);
+                      }
+                      return null;
+                    }));
       }
       enough.await();
       DYNAMO.restart();
@@ -66,14 +70,18 @@ class DynamoDbRestartTest {
       Set<String> stored = new HashSet<>();
       for (String token : acknowledged) {
         assertThat(await(after.findToken(new dev.tokenvault.core.value.Token(token))))
-            .as("acknowledged token %s", token).isPresent();
+            .as("acknowledged token %s", token)
+            .isPresent();
       }
       List<StoredAuditEvent> events = new ArrayList<>();
       long last = 0;
       List<StoredAuditEvent> page;
       do {
-        page = await(after.query(new AuditQuery(null, null, null, null, null, null, null, last,
-            AuditQuery.MAX_LIMIT)));
+        page =
+            await(
+                after.query(
+                    new AuditQuery(
+                        null, null, null, null, null, null, null, last, AuditQuery.MAX_LIMIT)));
         events.addAll(page);
         if (!page.isEmpty()) {
           last = page.get(page.size() - 1).sequence();

@@ -31,9 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The vault's use cases end to end on DynamoDB Local, as a deployment of two stateless vault
- * nodes that share the tables and the key manager's KEK (the local one here; AWS KMS in
- * production).
+ * The vault's use cases end to end on DynamoDB Local, as a deployment of two stateless vault nodes
+ * that share the tables and the key manager's KEK (the local one here; AWS KMS in production).
  */
 class DynamoDbVaultTest {
   @RegisterExtension static final LocalDynamo DYNAMO = new LocalDynamo();
@@ -77,9 +76,11 @@ class DynamoDbVaultTest {
   }
 
   private static TokenizeResult tokenizeAccount(Node node) {
-    return await(node.vault().tokenize(
-        new TokenizeCommand(NS, AccountNumber.parse(ACCOUNT), true, null, Map.of()),
-        TestContexts.merchant()));
+    return await(
+        node.vault()
+            .tokenize(
+                new TokenizeCommand(NS, AccountNumber.parse(ACCOUNT), true, null, Map.of()),
+                TestContexts.merchant()));
   }
 
   @Test
@@ -99,28 +100,41 @@ class DynamoDbVaultTest {
     assertThat(paid.created()).isTrue();
     assertThat(retried.created()).isFalse();
     assertThat(retried.payment()).isEqualTo(paid.payment());
-    assertThat(await(b.vault().detokenize(NS, first.token().token(), TestContexts.merchant()))
-        .value()).isEqualTo(AccountNumber.parse(ACCOUNT));
+    assertThat(
+            await(b.vault().detokenize(NS, first.token().token(), TestContexts.merchant())).value())
+        .isEqualTo(AccountNumber.parse(ACCOUNT));
 
     String raw = DYNAMO.rawText(prefix);
     assertThat(raw).contains(first.token().token().value()).doesNotContain(ACCOUNT);
     List<StoredAuditEvent> log = readAll(a.store());
     assertIntactFromGenesis(log);
-    assertThat(log).extracting(e -> e.event().eventName()).contains(
-        AuditAction.GENERATE_DATA_KEY, AuditAction.TOKENIZE, AuditAction.DETOKENIZE,
-        AuditAction.CREATE_PAYMENT);
+    assertThat(log)
+        .extracting(e -> e.event().eventName())
+        .contains(
+            AuditAction.GENERATE_DATA_KEY,
+            AuditAction.TOKENIZE,
+            AuditAction.DETOKENIZE,
+            AuditAction.CREATE_PAYMENT);
   }
 
   @Test
-  void sixtyFourThreadsOnTwoNodesTokenizingOneCardDeterministicallyGetOneToken()
-      throws Exception {
+  void sixtyFourThreadsOnTwoNodesTokenizingOneCardDeterministicallyGetOneToken() throws Exception {
     List<Node> nodes = List.of(node(), node());
 
-    List<TokenizeResult> results = Race.race(64, i -> await(nodes.get(i % 2).vault().tokenize(
-        new TokenizeCommand(NS, Pan.parse(VISA), true, null, Map.of()),
-        TestContexts.client("client-" + i))));
+    List<TokenizeResult> results =
+        Race.race(
+            64,
+            i ->
+                await(
+                    nodes
+                        .get(i % 2)
+                        .vault()
+                        .tokenize(
+                            new TokenizeCommand(NS, Pan.parse(VISA), true, null, Map.of()),
+                            TestContexts.client("client-" + i))));
 
-    assertThat(results).extracting(r -> r.token().token())
+    assertThat(results)
+        .extracting(r -> r.token().token())
         .containsOnly(results.get(0).token().token());
     assertThat(results).filteredOn(TokenizeResult::created).hasSize(1);
     assertThat(DYNAMO.rawText(prefix)).doesNotContain(VISA);

@@ -21,8 +21,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Records for the DynamoDB tests. Ciphertexts are random bytes of a realistic length: a store
- * never sees a value, so its tests never need one.
+ * Records for the DynamoDB tests. Ciphertexts are random bytes of a realistic length: a store never
+ * sees a value, so its tests never need one.
  */
 final class Fixtures {
   private Fixtures() {}
@@ -40,11 +40,22 @@ final class Fixtures {
   }
 
   /** A card token with every optional field set; {@code createdAt} has nanoseconds on purpose. */
-  static TokenRecord card(Namespace ns, String fingerprint, boolean deterministic, Instant expiresAt) {
+  static TokenRecord card(
+      Namespace ns, String fingerprint, boolean deterministic, Instant expiresAt) {
     return new TokenRecord(
-        Token.random(RANDOM), ns, ValueType.CARD, bytes(49), "dk_" + hex(8), fingerprint,
-        deterministic, "1111", "411111", "visa", Instant.parse("2026-11-23T04:05:06.123456789Z"),
-        expiresAt, Map.of("order", "A-17", "channel", "web"));
+        Token.random(RANDOM),
+        ns,
+        ValueType.CARD,
+        bytes(49),
+        "dk_" + hex(8),
+        fingerprint,
+        deterministic,
+        "1111",
+        "411111",
+        "visa",
+        Instant.parse("2026-11-23T04:05:06.123456789Z"),
+        expiresAt,
+        Map.of("order", "A-17", "channel", "web"));
   }
 
   static TokenRecord card() {
@@ -54,8 +65,19 @@ final class Fixtures {
   /** An account token with every optional field absent. */
   static TokenRecord account(Namespace ns) {
     return new TokenRecord(
-        Token.random(RANDOM), ns, ValueType.ACCOUNT, bytes(49), "dk_" + hex(8), hex(32), false,
-        "3456", null, null, Instant.parse("2026-11-23T04:05:06Z"), null, null);
+        Token.random(RANDOM),
+        ns,
+        ValueType.ACCOUNT,
+        bytes(49),
+        "dk_" + hex(8),
+        hex(32),
+        false,
+        "3456",
+        null,
+        null,
+        Instant.parse("2026-11-23T04:05:06Z"),
+        null,
+        null);
   }
 
   static AuditEvent event(String name, RequestContext actor, TokenRecord r) {
@@ -71,13 +93,17 @@ final class Fixtures {
   }
 
   static DataKeyRecord dataKey(String keyId) {
-    return new DataKeyRecord(keyId, Namespace.DEFAULT, KeyPurpose.RECORD,
-        new WrappedKey("local:kek", 2, bytes(120)), Instant.parse("2026-11-23T04:00:00.5Z"));
+    return new DataKeyRecord(
+        keyId,
+        Namespace.DEFAULT,
+        KeyPurpose.RECORD,
+        new WrappedKey("local:kek", 2, bytes(120)),
+        Instant.parse("2026-11-23T04:00:00.5Z"));
   }
 
   static AuditEvent dataKeyEvent(DataKeyRecord k) {
-    return AuditEvent.builder(AuditAction.GENERATE_DATA_KEY, RequestContext.system("req-" + hex(4)),
-            Instant.now())
+    return AuditEvent.builder(
+            AuditAction.GENERATE_DATA_KEY, RequestContext.system("req-" + hex(4)), Instant.now())
         .namespace(k.namespace().name())
         .key(k.keyId(), k.wrapped().kekVersion())
         .encryptionContext(Map.of("namespace", k.namespace().name(), "purpose", "RECORD"))
@@ -85,14 +111,25 @@ final class Fixtures {
   }
 
   static Payment payment(String clientId, String idempotencyKey) {
-    return new Payment("pay_" + hex(10), Namespace.DEFAULT, Token.random(RANDOM), "****1111", 1999,
-        "EUR", PaymentStatus.APPROVED, null, "AUTH42", clientId, idempotencyKey, hex(32),
+    return new Payment(
+        "pay_" + hex(10),
+        Namespace.DEFAULT,
+        Token.random(RANDOM),
+        "****1111",
+        1999,
+        "EUR",
+        PaymentStatus.APPROVED,
+        null,
+        "AUTH42",
+        clientId,
+        idempotencyKey,
+        hex(32),
         Instant.parse("2026-11-23T04:10:00.000001Z"));
   }
 
   static AuditEvent paymentEvent(Payment p) {
-    return AuditEvent.builder(AuditAction.CREATE_PAYMENT, TestContexts.client(p.clientId()),
-            Instant.now())
+    return AuditEvent.builder(
+            AuditAction.CREATE_PAYMENT, TestContexts.client(p.clientId()), Instant.now())
         .namespace(p.namespace().name())
         .token(p.token().value())
         .build();

@@ -28,8 +28,8 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 /**
  * A real DynamoDB engine for one test class: DynamoDB Local, in memory, in-process, on a random
- * free port, telemetry off. Register with {@code @RegisterExtension static final LocalDynamo
- * DYNAMO = new LocalDynamo();}. Each test takes a fresh table prefix, so tests never share data.
+ * free port, telemetry off. Register with {@code @RegisterExtension static final LocalDynamo DYNAMO
+ * = new LocalDynamo();}. Each test takes a fresh table prefix, so tests never share data.
  * Credentials are fake static ones: DynamoDB Local accepts any.
  */
 final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
@@ -78,10 +78,17 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   }
 
   private void start(int onPort) throws Exception {
-    String[] args = !onDisk
-        ? new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(onPort)}
-        : new String[] {"-sharedDb", "-dbPath", dbDir.toString(), "-disableTelemetry", "-port",
-            Integer.toString(onPort)};
+    String[] args =
+        !onDisk
+            ? new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(onPort)}
+            : new String[] {
+              "-sharedDb",
+              "-dbPath",
+              dbDir.toString(),
+              "-disableTelemetry",
+              "-port",
+              Integer.toString(onPort)
+            };
     DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(args);
     s.start();
     server = s;
@@ -133,7 +140,9 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   }
 
   DynamoDbSettings settings(String prefix) {
-    return DynamoDbSettings.of("us-east-1").withEndpoint(endpoint).withTablePrefix(prefix)
+    return DynamoDbSettings.of("us-east-1")
+        .withEndpoint(endpoint)
+        .withTablePrefix(prefix)
         .withCreateTables(true);
   }
 
@@ -153,11 +162,13 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
           ScanResponse page = client.scan(b -> b.tableName(table).exclusiveStartKey(from));
           for (Map<String, AttributeValue> item : page.items()) {
             write(out, table + "\n");
-            new TreeMap<>(item).forEach((k, v) -> {
-              write(out, k + "=");
-              value(out, v);
-              write(out, "\n");
-            });
+            new TreeMap<>(item)
+                .forEach(
+                    (k, v) -> {
+                      write(out, k + "=");
+                      value(out, v);
+                      write(out, "\n");
+                    });
           }
           start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
         } while (start != null && !start.isEmpty());
@@ -182,19 +193,22 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
       write(out, v.bool().toString());
     } else if (v.hasM()) {
       write(out, "{");
-      new TreeMap<>(v.m()).forEach((k, x) -> {
-        write(out, k + ":");
-        value(out, x);
-        write(out, ",");
-      });
+      new TreeMap<>(v.m())
+          .forEach(
+              (k, x) -> {
+                write(out, k + ":");
+                value(out, x);
+                write(out, ",");
+              });
       write(out, "}");
     } else if (v.hasL()) {
       List<AttributeValue> l = v.l();
       write(out, "[");
-      l.forEach(x -> {
-        value(out, x);
-        write(out, ",");
-      });
+      l.forEach(
+          x -> {
+            value(out, x);
+            write(out, ",");
+          });
       write(out, "]");
     } else {
       write(out, v.toString());
