@@ -5,14 +5,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -35,39 +31,21 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-  /** Whether the engine keeps its data in files (under {@link #dbDir}) rather than memory. */
-  private final boolean onDisk;
-
-  private Path dbDir;
-
   private DynamoDBProxyServer server;
-  private int port;
   private URI endpoint;
-
-  /** An engine in memory: fast, gone when stopped. */
-  LocalDynamo() {
-    this(false);
-  }
-
-  private LocalDynamo(boolean onDisk) {
-    this.onDisk = onDisk;
-  }
-
-  /** An engine on files in a temporary directory: its data survives {@link #restart()}. */
-  static LocalDynamo onDisk() {
-    return new LocalDynamo(true);
-  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    if (onDisk) {
-      dbDir = Files.createTempDirectory("tokenvault-dynamodb-local");
-    }
     Exception last = null;
     for (int attempt = 0; attempt < 3 && server == null; attempt++) {
-      int candidate = freePort();
+      int port = freePort();
       try {
-        start(candidate);
+        DynamoDBProxyServer s =
+            ServerRunner.createServerFromCommandLineArgs(
+                new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
+        s.start();
+        server = s;
+        endpoint = URI.create("http://127.0.0.1:" + port);
       } catch (Exception e) {
         last = e; // the port was taken between probing and binding: try another
       }
@@ -77,43 +55,10 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  private void start(int onPort) throws Exception {
-    String[] args =
-        !onDisk
-            ? new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(onPort)}
-            : new String[] {
-              "-sharedDb",
-              "-dbPath",
-              dbDir.toString(),
-              "-disableTelemetry",
-              "-port",
-              Integer.toString(onPort)
-            };
-    DynamoDBProxyServer s = ServerRunner.createServerFromCommandLineArgs(args);
-    s.start();
-    server = s;
-    port = onPort;
-    endpoint = URI.create("http://127.0.0.1:" + onPort);
-  }
-
-  /** Stops the engine abruptly (requests in flight are cut) and starts it again on its port. */
-  void restart() throws Exception {
-    server.stop();
-    server = null;
-    start(port);
-  }
-
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
     if (server != null) {
       server.stop();
-    }
-    if (dbDir != null) {
-      try (Stream<Path> files = Files.walk(dbDir)) {
-        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
     }
   }
 
@@ -125,6 +70,11 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
 
   /** A new client on the engine. The caller (or the store it is given to) closes it. */
   DynamoDbClient client() {
+    return client(endpoint);
+  }
+
+  /** A client on an engine at {@code endpoint}, with the fake credentials every test uses. */
+  static DynamoDbClient client(URI endpoint) {
     return DynamoDbClient.builder()
         .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
@@ -132,6 +82,10 @@ final class LocalDynamo implements BeforeAllCallback, AfterAllCallback {
             StaticCredentialsProvider.create(AwsBasicCredentials.create("fake", "fake")))
         .httpClientBuilder(UrlConnectionHttpClient.builder())
         .build();
+  }
+
+  URI endpoint() {
+    return endpoint;
   }
 
   /** A prefix no other test uses. */
