@@ -1,0 +1,90 @@
+package dev.tokenvault.server.api;
+
+import dev.tokenvault.core.value.InvalidValueException;
+import dev.tokenvault.core.vault.PayCommand;
+import dev.tokenvault.core.vault.Vault;
+import dev.tokenvault.server.api.PaymentDtos.PaymentRequest;
+import dev.tokenvault.server.api.PaymentDtos.PaymentResponse;
+import dev.tokenvault.server.auth.RequiresScope;
+import dev.tokenvault.server.auth.Scopes;
+import dev.tokenvault.server.error.Problem;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * {@code /v1/payments}. Idempotent per (client, {@code Idempotency-Key}): a replay answers the
+ * same status and body as the first call, with {@code Idempotent-Replayed: true}.
+ */
+@Path("/v1/payments")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "payments")
+public class PaymentsResource {
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  @Inject Vault vault;
+  @Inject ApiContext api;
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  @RequiresScope(Scopes.CREATE_PAYMENT)
+  @Operation(summary = "Charge a token")
+  @SecurityRequirement(name = "bearer", scopes = Scopes.CREATE_PAYMENT)
+  @APIResponse(responseCode = "201", description = "the payment (approved or declined); a replay answers the same",
+      content = @Content(schema = @Schema(implementation = PaymentResponse.class)))
+  @APIResponse(responseCode = "400", description = "invalid request or missing Idempotency-Key",
+      content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+  @APIResponse(responseCode = "422", description = "the Idempotency-Key was used for a different request")
+  public CompletionStage<Response> create(
+      @Parameter(in = ParameterIn.HEADER, required = true, description = "1-255 printable ASCII characters")
+      @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+      PaymentRequest body) {
+    if (idempotencyKey == null || idempotencyKey.isEmpty()) {
+      throw new InvalidValueException("idempotency_key_required", IDEMPOTENCY_KEY,
+          "the Idempotency-Key header is required");
+    }
+    Bodies.required(body);
+    PayCommand cmd = new PayCommand(api.caller().namespace(), Bodies.token(body.token(), "token"),
+        Amounts.minorUnits(body.amount()), Bodies.requiredField(body.currency(), "currency"),
+        idempotencyKey);
+    return vault.pay(cmd, api.requestContext()).thenApply(r -> {
+      Response.ResponseBuilder b = Response.status(201).entity(PaymentResponse.of(r.payment()));
+      if (!r.created()) {
+        b.header("Idempotent-Replayed", "true");
+      }
+      return b.build();
+    });
+  }
+
+  @GET
+  @Path("/{id}")
+  @RequiresScope(Scopes.READ)
+  @Operation(summary = "A payment")
+  @SecurityRequirement(name = "bearer", scopes = Scopes.READ)
+  @APIResponse(responseCode = "200", description = "the payment",
+      content = @Content(schema = @Schema(implementation = PaymentResponse.class)))
+  @APIResponse(responseCode = "404", description = "unknown payment")
+  public CompletionStage<PaymentResponse> get(@PathParam("id") String id) {
+    if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new InvalidValueException("invalid_payment_id", "id", "not a payment id");
+    }
+    return vault.payment(api.caller().namespace(), id, api.requestContext())
+        .thenApply(PaymentResponse::of);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.tokenvault.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tokenvault.server.error.Problem;
+import dev.tokenvault.server.error.RequestIds;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+/**
+ * What every HTTPS request goes through before and after the REST layer, as Vert.x handlers:
+ *
+ * <ul>
+ *   <li>a request id ({@link RequestIds}), echoed as {@code X-Request-Id} and put in the log MDC;
+ *   <li>response headers every answer carries: {@code Cache-Control: no-store} (answers may hold
+ *       tokens or values), {@code X-Content-Type-Options: nosniff}, HSTS;
+ *   <li>a 413 problem for a declared {@code Content-Length} over the body limit, before the body is
+ *       read (a chunked body over the limit is cut by Vert.x with a bare 413);
+ *   <li>one access-log line per request: method, path without query, status, duration. Never
+ *       headers, query strings or bodies;
+ *   <li>a problem+json 404 for paths no route serves.
+ * </ul>
+ */
+@ApplicationScoped
+public class HttpPipeline {
+  private static final Logger ACCESS = Logger.getLogger("tokenvault.access");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Inject
+  @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+  MemorySize maxBodySize;
+
+  void install(@Observes Router router) {
+    long limit = maxBodySize.asLongValue();
+    router.route().order(Integer.MIN_VALUE + 10).handler(rc -> before(rc, limit));
+    router.route().last().handler(rc -> send(rc, Problem.ofRequest(RequestIds.of(rc), 404,
+        "not_found", "no route serves this path")));
+  }
+
+  private static void before(RoutingContext rc, long limit) {
+    String id = RequestIds.accept(rc.request().getHeader(RequestIds.HEADER));
+    rc.put(RequestIds.KEY, id);
+    MDC.put("requestId", id);
+    HttpServerResponse res = rc.response();
+    res.putHeader(RequestIds.HEADER, id);
+    res.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    res.putHeader("X-Content-Type-Options", "nosniff");
+    res.putHeader("Strict-Transport-Security", "max-age=31536000");
+    long start = System.nanoTime();
+    String method = rc.request().method().name();
+    String path = rc.request().path();
+    rc.addEndHandler(v -> ACCESS.infof("method=%s path=%s status=%d durationMicros=%d",
+        method, path, res.getStatusCode(), (System.nanoTime() - start) / 1000));
+    String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      long n;
+      try {
+        n = Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        n = -1;
+      }
+      if (n < 0) {
+        send(rc, Problem.ofRequest(id, 400, "invalid_content_length", "Content-Length is not a number"));
+        return;
+      }
+      if (n > limit) {
+        send(rc, Problem.ofRequest(id, 413, "request_too_large",
+            "the request body is larger than " + limit + " bytes"));
+        return;
+      }
+    }
+    rc.next();
+  }
+
+  static void send(RoutingContext rc, Problem p) {
+    try {
+      HttpServerResponse res = rc.response();
+      if (p.status() == 413 && rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+        // the unread body makes the HTTP/1.x connection unusable (HTTP/2 resets the stream itself)
+        res.putHeader(HttpHeaders.CONNECTION, "close");
+      }
+      res.setStatusCode(p.status())
+          .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+          .end(JSON.writeValueAsString(p));
+    } catch (JsonProcessingException e) {
+      rc.fail(500, e);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.tokenvault.server.wiring;
+
+import dev.tokenvault.core.audit.AuditLog;
+import dev.tokenvault.core.keys.KeyManager;
+import dev.tokenvault.core.keys.LocalKeyManager;
+import dev.tokenvault.core.payment.PaymentStore;
+import dev.tokenvault.core.payment.SimulatedAcquirer;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.core.vault.DefaultVault;
+import dev.tokenvault.core.vault.Vault;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires the vault from configuration: {@code tokenvault.store.type} chooses the store, {@code
+ * tokenvault.keys.type} the key manager; the payment processor is the simulated acquirer. The
+ * adapters are opened at start (an unsupported type or an unreadable key file stops the start
+ * with a clear message), and closed at shutdown, vault first.
+ */
+@ApplicationScoped
+public class VaultProducer {
+  private static final Logger LOG = Logger.getLogger(VaultProducer.class);
+  /** The SQLite database file under the data directory. */
+  static final String SQLITE_FILE = "tokenvault.db";
+
+  @ConfigProperty(name = "tokenvault.data-dir")
+  String dataDir;
+
+  @ConfigProperty(name = "tokenvault.store.type")
+  String storeType;
+
+  @ConfigProperty(name = "tokenvault.keys.type")
+  String keysType;
+
+  /** Seals the local key file: the environment variable TOKENVAULT_KEK_PASSPHRASE. */
+  @ConfigProperty(name = "tokenvault.kek.passphrase")
+  Optional<String> kekPassphrase;
+
+  private Stores stores;
+  private KeyManager keyManager;
+  private DefaultVault vault;
+
+  /** The store adapter, as both ports it serves. */
+  record Stores(TokenStore tokens, PaymentStore payments, AutoCloseable closeable) {}
+
+  @Produces
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  void start(@Observes StartupEvent ev, Clock clock) {
+    Path dir = Path.of(dataDir);
+    stores = openStore(dir);
+    try {
+      keyManager = openKeyManager(dir, clock);
+    } catch (RuntimeException e) {
+      closeQuietly(stores.closeable());
+      stores = null;
+      throw e;
+    }
+    vault = DefaultVault.builder()
+        .keyManager(keyManager)
+        .tokenStore(stores.tokens())
+        .paymentStore(stores.payments())
+        .paymentProcessor(new SimulatedAcquirer())
+        .clock(clock)
+        .build();
+    LOG.infof("vault ready: store=%s keys=%s data-dir=%s", storeType, keysType, dir);
+  }
+
+  void stop(@Observes ShutdownEvent ev) {
+    if (vault != null) {
+      vault.close();
+    }
+    if (keyManager != null) {
+      keyManager.close();
+    }
+    if (stores != null) {
+      closeQuietly(stores.closeable());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warnf("closing the store failed: %s", e.getClass().getName());
+    }
+  }
+
+  @Produces
+  @Singleton
+  Vault vault() {
+    if (vault == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return vault;
+  }
+
+  @Produces
+  @Singleton
+  AuditLog auditLog() {
+    if (stores == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return stores.tokens();
+  }
+
+  private Stores openStore(Path dir) {
+    String type = storeType.trim().toLowerCase(Locale.ROOT);
+    switch (type) {
+      case "sqlite":
+        return Adapters.sqlite(dir.resolve(SQLITE_FILE));
+      case "postgres":
+      case "dynamodb":
+        throw new IllegalStateException("tokenvault.store.type=" + type
+            + " is not available in this build yet; use sqlite");
+      default:
+        throw new IllegalStateException("unknown tokenvault.store.type '" + safe(type)
+            + "': use sqlite (postgres and dynamodb are planned)");
+    }
+  }
+
+  private KeyManager openKeyManager(Path dir, Clock clock) {
+    String type = keysType.trim().toLowerCase(Locale.ROOT);
+    switch (type) {
+      case "local":
+        char[] pass = kekPassphrase.filter(s -> !s.isEmpty()).map(String::toCharArray).orElse(null);
+        return LocalKeyManager.open(dir, pass, clock);
+      case "pkcs11":
+      case "awskms":
+        throw new IllegalStateException("tokenvault.keys.type=" + type
+            + " is not available in this build yet; use local");
+      default:
+        throw new IllegalStateException("unknown tokenvault.keys.type '" + safe(type)
+            + "': use local (pkcs11 and awskms are planned)");
+    }
+  }
+
+  private static String safe(String s) {
+    String cut = s.length() > 32 ? s.substring(0, 32) : s;
+    return cut.replaceAll("[^a-z0-9_-]", "?");
+  }
+}
