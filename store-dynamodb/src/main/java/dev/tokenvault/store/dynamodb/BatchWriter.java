@@ -9,8 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -26,15 +30,16 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
  *
  * <h2>How a batch is written</h2>
  *
- * Each queued operation is first <em>prepared</em>: it reads what it needs (strongly consistent)
- * and answers either at once ({@link Done}: the key exists, the token is unknown) or with the items
- * to write under their conditions ({@link Write}). Writes join the batch unless they touch an item
- * another write of the batch touches (DynamoDB refuses two operations on one item in a transaction)
- * or the batch would pass {@link #MAX_ITEMS}; those wait for the next round, prepared again against
- * the then-current state. When the transaction is cancelled because some writes' own conditions
- * failed, those writes learn it ({@link Write#rejected}: retry or fail) and the others, not written
- * either, go into the next round. A batch that DynamoDB refuses outright (validation, throttling)
- * is split, each write retried alone, so that one bad write does not fail its neighbours.
+ * Each queued operation is first <em>prepared</em> (the operations of a round in parallel, on the
+ * store's read pool): it reads what it needs (strongly consistent) and answers either at once
+ * ({@link Done}: the key exists, the token is unknown) or with the items to write under their
+ * conditions ({@link Write}). Writes join the batch unless they touch an item another write of the
+ * batch touches (DynamoDB refuses two operations on one item in a transaction) or the batch would
+ * pass {@link #MAX_ITEMS}; those wait for the next round, prepared again against the then-current
+ * state. When the transaction is cancelled because some writes' own conditions failed, those writes
+ * learn it ({@link Write#rejected}: retry or fail) and the others, not written either, go into the
+ * next round. A batch that DynamoDB refuses outright (validation, throttling) is split, each write
+ * retried alone, so that one bad write does not fail its neighbours.
  *
  * <h2>Why</h2>
  *
@@ -111,6 +116,7 @@ final class BatchWriter implements AutoCloseable {
 
   private final AuditChain chain;
   private final Map<String, List<String>> keyNames;
+  private final Executor readers;
   private final LinkedBlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
 
@@ -121,10 +127,13 @@ final class BatchWriter implements AutoCloseable {
 
   /**
    * @param keyNames each table's key attribute names, to tell when two writes touch one item
+   * @param readers where the operations of a round are prepared, in parallel (their reads)
    */
-  BatchWriter(AuditChain chain, Map<String, List<String>> keyNames, String threadName) {
+  BatchWriter(
+      AuditChain chain, Map<String, List<String>> keyNames, Executor readers, String threadName) {
     this.chain = chain;
     this.keyNames = Map.copyOf(keyNames);
+    this.readers = readers;
     this.thread = new Thread(this::run, threadName);
     this.thread.setDaemon(true);
     this.thread.start();
@@ -183,8 +192,20 @@ final class BatchWriter implements AutoCloseable {
       List<Pending<?>> included = new ArrayList<>();
       Set<String> touched = new HashSet<>();
       int items = 1; // the head
+      // Prepare the whole round at once: their reads overlap instead of queueing one by one.
+      List<CompletableFuture<Boolean>> prepared = new ArrayList<>(round.size());
       for (Pending<?> p : round) {
-        if (!prepare(p)) {
+        CompletableFuture<Boolean> preparation;
+        try {
+          preparation = CompletableFuture.supplyAsync(() -> prepare(p), readers);
+        } catch (RejectedExecutionException e) {
+          preparation = CompletableFuture.failedFuture(e);
+        }
+        prepared.add(preparation);
+      }
+      for (int r = 0; r < round.size(); r++) {
+        Pending<?> p = round.get(r);
+        if (!prepared(prepared.get(r), p)) {
           continue;
         }
         List<String> keys = p.write.items().stream().map(this::itemKey).toList();
@@ -201,6 +222,16 @@ final class BatchWriter implements AutoCloseable {
         next.addAll(commit(included));
       }
       round = next;
+    }
+  }
+
+  /** Waits for a preparation; false (and {@code p} failed) when it could not run. */
+  private static boolean prepared(CompletableFuture<Boolean> preparation, Pending<?> p) {
+    try {
+      return preparation.join();
+    } catch (CompletionException | CancellationException e) {
+      p.fail(new StoreException("DynamoDB store is closing", e));
+      return false;
     }
   }
 

@@ -181,6 +181,7 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
       }
     }
     this.chain = new AuditChain(client, tables.audit);
+    this.readers = Executors.newFixedThreadPool(READ_THREADS, threads("tokenvault-dynamodb-read"));
     this.writer =
         new BatchWriter(
             chain,
@@ -189,8 +190,8 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
                 tables.keys, List.of("key_id"),
                 tables.payments, List.of("id"),
                 tables.audit, List.of("chain", "seq")),
+            readers,
             "tokenvault-dynamodb-writer");
-    this.readers = Executors.newFixedThreadPool(READ_THREADS, threads("tokenvault-dynamodb-read"));
   }
 
   /** The table names in use (for operators and tests). */
