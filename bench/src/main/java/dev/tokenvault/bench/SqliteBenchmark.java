@@ -90,6 +90,11 @@ public class SqliteBenchmark {
     return new TokenizeCommand(Namespace.DEFAULT, pan, deterministic, null, Map.of());
   }
 
+  @TearDown(Level.Iteration)
+  public void report() {
+    org.slf4j.LoggerFactory.getLogger(SqliteBenchmark.class).info("{}", store.writerStats());
+  }
+
   @TearDown(Level.Trial)
   public void tearDown() {
     vault.close();

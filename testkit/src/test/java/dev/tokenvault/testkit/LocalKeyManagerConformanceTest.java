@@ -8,7 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The key-manager contract against the embedded {@link LocalKeyManager}, on a real key file.
- * A key file cannot go down, so the outage tests are aborted (reported as skipped) here.
+ * A key file cannot go down, so the outage tests (KeyManagerOutageConformance) do not apply.
  */
 class LocalKeyManagerConformanceTest extends KeyManagerConformance {
   @TempDir Path dataDir;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenvault.core.keys.DataKey;
 import dev.tokenvault.core.keys.KeyManager;
 import dev.tokenvault.core.keys.KeyManagerException;
-import dev.tokenvault.testkit.KeyManagerConformance;
+import dev.tokenvault.testkit.KeyManagerOutageConformance;
 import java.net.ServerSocket;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +21,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * AWS KMS (no real one can run here), reached through the real AWS SDK v2 client over HTTP. The
  * outage is the fake answering 503 {@code KMSInternalException}.
  */
-class AwsKmsKeyManagerTest extends KeyManagerConformance {
+class AwsKmsKeyManagerTest extends KeyManagerOutageConformance {
   private static FakeKmsServer kms;
   private static String keyArn;
   private static String otherKeyArn;

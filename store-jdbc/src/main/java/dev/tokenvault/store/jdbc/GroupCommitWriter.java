@@ -51,9 +51,22 @@ import org.slf4j.LoggerFactory;
  * transaction, and then kept in memory: a savepoint rolled back restores the head it started with,
  * a committed batch advances it, a failed batch forgets it (it is read again under the lock by the
  * next batch). Because the head lives in this process, a database must have one writer only; a
- * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file).
- * An engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and
- * the head is then read in every batch, under the lock {@link Dialect#begin} takes.
+ * second one would fork the chain (the adapters enforce it: {@link SqliteStore} locks its file). An
+ * engine shared by several processes says so ({@link Dialect#exclusiveWriter()} false), and the
+ * head is then read in every batch, under the lock {@link Dialect#begin} takes.
+ *
+ * <h2>Lost connections</h2>
+ *
+ * A server database can drop the writer's connection (restart, fail-over, an idle timeout in a
+ * firewall). When {@code BEGIN} fails on a connection that is no longer valid, the writer opens a
+ * new one from its {@link JdbcStore.ConnectionSource} and begins again (a bounded number of
+ * connections, see {@link #RECONNECT_ATTEMPTS}): nothing of the batch ran yet, so the retry is
+ * safe, and the batch does not fail for a connection that died while idle. When a batch fails later
+ * on a dead connection, the batch fails and the next batch opens a new connection; if the
+ * connection died during {@code COMMIT}, the writer first finds out whether the commit happened
+ * ({@link #resolveLostCommit}), so that a write is never reported failed when it is stored, nor
+ * stored when reported failed. An embedded engine's connection stays valid, so none of this
+ * triggers there.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -67,6 +80,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final String SAVEPOINT = "SAVEPOINT tv_op";
   private static final String RELEASE = "RELEASE SAVEPOINT tv_op";
   private static final String ROLLBACK_TO = "ROLLBACK TO SAVEPOINT tv_op";
+  private static final String EVENT_EXISTS = "SELECT 1 FROM audit_events WHERE event_id = ?";
 
   /** One unit of work inside the writer's transaction. */
   @FunctionalInterface
@@ -100,7 +114,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private static final Pending<Void> POISON = new Pending<>(tx -> null, null);
 
-  private final Connection connection;
+  /** The write connection; null after it was found dead, until the next batch opens another. */
+  private Connection connection;
+
+  private final JdbcStore.ConnectionSource reconnect;
+  private final int reconnectAttempts;
   private final Dialect dialect;
   private final Executor completions;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
@@ -108,16 +126,62 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final WriteTx tx;
   private final AtomicLong committedBatches = new AtomicLong();
+  private final AtomicLong committedOps = new AtomicLong();
+  private final AtomicLong commitNanos = new AtomicLong();
+  private final AtomicLong batchNanos = new AtomicLong();
   private boolean closed;
 
   /** The hash of the last committed audit event; null when it must be read again. */
   private String head;
 
-  GroupCommitWriter(Connection connection, Dialect dialect, Executor completions, String name) {
+  /**
+   * Seconds {@link Connection#isValid} may take to tell a dead connection from a live one after a
+   * failure: a live server answers in milliseconds; a dead peer should not hold the writer long.
+   */
+  static final int VALIDATION_TIMEOUT_SECONDS = 5;
+
+  /**
+   * Connections tried for one {@code BEGIN} unless the store says otherwise: a server restart kills
+   * every pooled connection at once, and a pool hands out recently used ones without validating
+   * them (each failure evicts one); the store passes its pool size plus one, so that a batch gets a
+   * fresh connection if the server is back, and fails rather than spins if it is not.
+   */
+  static final int RECONNECT_ATTEMPTS = 4;
+
+  /**
+   * @param connection the write connection, already configured ({@link Dialect#configureWriter})
+   * @param reconnect where a new write connection comes from when this one dies
+   */
+  GroupCommitWriter(
+      Connection connection,
+      JdbcStore.ConnectionSource reconnect,
+      Dialect dialect,
+      Executor completions,
+      String name) {
+    this(connection, reconnect, RECONNECT_ATTEMPTS, dialect, completions, name);
+  }
+
+  /**
+   * @param reconnectAttempts connections tried for one {@code BEGIN} (see {@link
+   *     #RECONNECT_ATTEMPTS})
+   */
+  GroupCommitWriter(
+      Connection connection,
+      JdbcStore.ConnectionSource reconnect,
+      int reconnectAttempts,
+      Dialect dialect,
+      Executor completions,
+      String name) {
+    if (reconnectAttempts < 1) {
+      throw new IllegalArgumentException("reconnectAttempts must be at least 1");
+    }
+    this.reconnectAttempts = reconnectAttempts;
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.reconnect = Objects.requireNonNull(reconnect, "reconnect");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.completions = Objects.requireNonNull(completions, "completions");
-    this.tx = new WriteTx(connection, dialect);
+    this.tx = new WriteTx(dialect);
+    this.tx.connection = connection;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
   }
@@ -143,6 +207,12 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Transactions committed so far (for tests of batching). */
   long committedBatches() {
     return committedBatches.get();
+  }
+
+  /** Counters since start: for metrics and benchmarks. */
+  WriterStats stats() {
+    return new WriterStats(
+        committedBatches.get(), committedOps.get(), batchNanos.get(), commitNanos.get());
   }
 
   /**
@@ -202,18 +272,87 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.clear();
       }
     } finally {
-      tx.closeStatements();
+      dropConnection();
+    }
+  }
+
+  /** Closes the write connection (if any) and its statements. */
+  private void dropConnection() {
+    tx.closeStatements();
+    if (connection != null) {
       try {
         connection.close();
       } catch (SQLException e) {
         LOG.warn("Closing the store's write connection failed", e);
       }
     }
+    connection = null;
+    tx.connection = null;
+  }
+
+  /** Configures {@code c} as the write connection; closes it if that fails. */
+  private void adopt(Connection c) throws SQLException {
+    try {
+      dialect.configureWriter(c);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.close();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    connection = c;
+    tx.connection = c;
+    head = null;
+    LOG.info("Store writer opened a new database connection");
+  }
+
+  private boolean connectionAlive() {
+    try {
+      return connection != null && connection.isValid(VALIDATION_TIMEOUT_SECONDS);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Begins the batch's transaction. A connection that died while idle is replaced and the begin
+   * tried again (nothing has run yet, so that is safe), up to {@code reconnectAttempts}
+   * connections. When the source has no connection to give at all (the server is down), the batch
+   * fails at once: trying again could only make the queued writes wait longer.
+   */
+  private void begin() throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      if (connection == null) {
+        Connection fresh = reconnect.open(); // none to be had: fail now
+        try {
+          adopt(fresh);
+        } catch (SQLException e) {
+          if (attempt >= reconnectAttempts) {
+            throw e;
+          }
+          LOG.warn("New store write connection was dead already; trying another", e);
+          continue;
+        }
+      }
+      try {
+        dialect.begin(connection);
+        return;
+      } catch (SQLException e) {
+        if (attempt >= reconnectAttempts || connectionAlive()) {
+          throw e;
+        }
+        LOG.warn("Store write connection lost; reconnecting", e);
+        dropConnection();
+      }
+    }
   }
 
   private void runBatch(List<Pending<?>> batch) {
+    long started = System.nanoTime();
     try {
-      dialect.begin(connection);
+      begin();
       if (head == null || !dialect.exclusiveWriter()) {
         head = readHead();
       }
@@ -222,8 +361,10 @@ final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     tx.head = head;
+    tx.lastEventId = null;
     for (Pending<?> p : batch) {
       String headBefore = tx.head;
+      String eventBefore = tx.lastEventId;
       try {
         tx.execute(SAVEPOINT);
         try {
@@ -233,13 +374,13 @@ final class GroupCommitWriter implements AutoCloseable {
           if (!dialect.isConstraintViolation(e)) {
             throw e;
           }
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = new StoreException("write refused by a database constraint", e);
         } catch (StoreException e) {
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = e;
         } catch (RuntimeException e) {
-          undo(headBefore);
+          undo(headBefore, eventBefore);
           p.failure = new StoreException("write failed", e);
         }
       } catch (SQLException e) {
@@ -247,20 +388,79 @@ final class GroupCommitWriter implements AutoCloseable {
         return;
       }
     }
+    long committing = System.nanoTime();
     try {
       dialect.commit(connection);
     } catch (SQLException e) {
-      abort(batch, e);
+      if (connectionAlive()) {
+        // The server answered: it rolled the transaction back.
+        abort(batch, e);
+      } else {
+        resolveLostCommit(batch, e, tx.lastEventId);
+      }
       return;
     }
+    long done = System.nanoTime();
     head = tx.head;
     committedBatches.incrementAndGet();
+    committedOps.addAndGet(batch.size());
+    commitNanos.addAndGet(done - committing);
+    batchNanos.addAndGet(done - started);
   }
 
-  private void undo(String headBefore) throws SQLException {
+  private void undo(String headBefore, String eventBefore) throws SQLException {
     tx.execute(ROLLBACK_TO);
     tx.execute(RELEASE);
     tx.head = headBefore;
+    tx.lastEventId = eventBefore;
+  }
+
+  /**
+   * The connection died during {@code COMMIT}: the transaction may have committed or not. Every
+   * operation that changes a row appends its audit event in the same savepoint, so the batch's last
+   * event tells: on a new connection, once the write lock is ours (the lost transaction held it
+   * until it ended, so its outcome is final by then), look the event up. Committed: the operations
+   * succeeded after all. Absent: nothing was stored. Unknown (the database is still unreachable):
+   * the futures fail saying so, since "nothing stored" might be untrue.
+   */
+  private void resolveLostCommit(List<Pending<?>> batch, SQLException cause, String lastEventId) {
+    head = null;
+    dropConnection();
+    if (lastEventId == null) {
+      LOG.warn("Store write connection lost during a commit that wrote nothing", cause);
+      failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
+      return;
+    }
+    boolean committed;
+    try {
+      begin(); // a new connection (dead ones skipped) and the write lock
+      try {
+        try (PreparedStatement ps = connection.prepareStatement(EVENT_EXISTS)) {
+          ps.setString(1, lastEventId);
+          try (ResultSet rs = ps.executeQuery()) {
+            committed = rs.next();
+          }
+        }
+      } finally {
+        dialect.rollback(connection);
+      }
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+      LOG.error("Store write connection lost during commit; the outcome is unknown", cause);
+      rollbackQuietly();
+      failAll(
+          batch,
+          new StoreException(
+              "write outcome unknown: the database connection was lost during commit", cause));
+      return;
+    }
+    if (committed) {
+      LOG.warn("Store write connection lost during commit; the batch had committed", cause);
+      committedBatches.incrementAndGet();
+    } else {
+      LOG.warn("Store write connection lost during commit; the batch was rolled back", cause);
+      failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
+    }
   }
 
   /** Rolls the whole transaction back and fails every operation that has not failed already. */
@@ -270,13 +470,23 @@ final class GroupCommitWriter implements AutoCloseable {
     failAll(batch, new StoreException("write failed, nothing of it was stored", cause));
   }
 
-  /** Ends whatever transaction is open and forgets the chain head (it is read again). */
+  /**
+   * Ends whatever transaction is open and forgets the chain head (it is read again). A connection
+   * that is no longer valid is dropped; the next batch opens another.
+   */
   private void rollbackQuietly() {
     head = null;
+    if (connection == null) {
+      return;
+    }
     try {
       dialect.rollback(connection);
     } catch (SQLException e) {
       LOG.debug("Rollback after a failed batch failed too (no transaction was open?)", e);
+    }
+    if (!connectionAlive()) {
+      LOG.warn("Store write connection is no longer valid; the next batch opens another");
+      dropConnection();
     }
   }
 
@@ -308,13 +518,15 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** What an {@link Op} sees: the write connection inside the batch's transaction. */
   static final class WriteTx {
-    private final Connection connection;
     private final Dialect dialect;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private Connection connection;
     private String head;
 
-    private WriteTx(Connection connection, Dialect dialect) {
-      this.connection = connection;
+    /** The id of the last audit event this batch wrote, or null. */
+    private String lastEventId;
+
+    private WriteTx(Dialect dialect) {
       this.dialect = dialect;
     }
 
@@ -339,6 +551,7 @@ final class GroupCommitWriter implements AutoCloseable {
       Rows.bindAuditEvent(ps, chained, dialect);
       ps.executeUpdate();
       head = chained.hash();
+      lastEventId = chained.eventId();
     }
 
     private void execute(String sql) throws SQLException {

@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  *       {@link #COMPLETERS} completion threads, never on the writer, so a caller's dependent stage
  *       cannot stall everyone's writes; keep such stages short or make them {@code *Async} with
  *       your own executor.
- *   <li>Reads run on {@link #READERS} threads, each with its own connection, so a read never waits
- *       for the writer (SQLite in WAL mode and PostgreSQL both give readers a committed snapshot).
- *       Their futures complete on the reader threads.
+ *   <li>Reads run on a few reader threads (SQLite: {@link #READERS}), each with its own connection,
+ *       so a read never waits for the writer (SQLite in WAL mode and PostgreSQL both give readers a
+ *       committed snapshot). Their futures complete on the reader threads. Reader connections are
+ *       either held for the life of the store (an embedded file: opening is cheap, nothing drops
+ *       them) or borrowed from a pool for each read and given back ({@link ReadConnections#POOLED},
+ *       a server database: the pool replaces connections the server dropped).
  *   <li>No method blocks its caller except {@link #close()}.
  * </ul>
  *
@@ -63,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * idempotency_key)}) are the backstop. A write future completes after its batch committed, so a
  * read issued after it sees the write.
  */
-public abstract sealed class JdbcStore implements TokenStore, PaymentStore permits SqliteStore {
+public abstract sealed class JdbcStore implements TokenStore, PaymentStore
+    permits SqliteStore, PostgresStore {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
 
   /**
@@ -78,34 +82,80 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
    */
   static final int COMPLETERS = 2;
 
-  /** Opens a new connection to the database. */
+  /** Opens a new connection to the database (a pool may hand out one it holds). */
   @FunctionalInterface
   interface ConnectionSource {
     Connection open() throws SQLException;
   }
 
+  /** Brings the schema up to date on the writer's connection before the store starts. */
+  @FunctionalInterface
+  interface SchemaSetup {
+    void apply(Connection writeConnection) throws SQLException;
+  }
+
+  /** Whether reader connections are held for the store's life or borrowed per read. */
+  enum ReadConnections {
+    /** Opened once, one per reader thread, closed with the store (an embedded file). */
+    HELD,
+    /** Borrowed from the {@link ConnectionSource} (a pool) for each read and closed after it. */
+    POOLED
+  }
+
   private final Dialect dialect;
+  private final ConnectionSource connections;
+  private final ReadConnections readMode;
+
+  /** Connections a read or a batch's begin tries before it fails (pooled connections only). */
+  private final int connectionAttempts;
+
   private final GroupCommitWriter writer;
   private final ExecutorService completer;
   private final ExecutorService readerThreads;
+
+  /** The held reader connections; empty when they are {@link ReadConnections#POOLED}. */
   private final BlockingQueue<Reader> readers;
 
+  /** SQLite: held readers, schema by {@link SchemaMigrator}. */
   JdbcStore(Dialect dialect, ConnectionSource connections, String name) {
+    this(
+        dialect,
+        connections,
+        c -> new SchemaMigrator(dialect).migrate(c),
+        READERS,
+        ReadConnections.HELD,
+        name);
+  }
+
+  JdbcStore(
+      Dialect dialect,
+      ConnectionSource connections,
+      SchemaSetup schema,
+      int readerThreads,
+      ReadConnections readMode,
+      String name) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
-    Objects.requireNonNull(connections, "connections");
+    this.connections = Objects.requireNonNull(connections, "connections");
+    this.readMode = Objects.requireNonNull(readMode, "readMode");
+    Objects.requireNonNull(schema, "schema");
+    if (readerThreads < 1) {
+      throw new IllegalArgumentException("readerThreads must be at least 1");
+    }
     List<AutoCloseable> opened = new ArrayList<>();
     Connection writeConnection;
     try {
       writeConnection = connections.open();
       opened.add(writeConnection);
       dialect.configureWriter(writeConnection);
-      new SchemaMigrator(dialect).migrate(writeConnection);
-      this.readers = new ArrayBlockingQueue<>(READERS);
-      for (int i = 0; i < READERS; i++) {
-        Connection c = connections.open();
-        opened.add(c);
-        dialect.configureReader(c);
-        readers.add(new Reader(c));
+      schema.apply(writeConnection);
+      this.readers = new ArrayBlockingQueue<>(readerThreads);
+      if (readMode == ReadConnections.HELD) {
+        for (int i = 0; i < readerThreads; i++) {
+          Connection c = connections.open();
+          opened.add(c);
+          dialect.configureReader(c);
+          readers.add(new Reader(c));
+        }
       }
     } catch (SQLException | RuntimeException e) {
       for (AutoCloseable c : opened) {
@@ -114,8 +164,13 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
       throw e instanceof StoreException se ? se : new StoreException("cannot open the store", e);
     }
     this.completer = Executors.newFixedThreadPool(COMPLETERS, threads(name + "-completer"));
-    this.readerThreads = Executors.newFixedThreadPool(READERS, threads(name + "-reader"));
-    this.writer = new GroupCommitWriter(writeConnection, dialect, completer, name + "-writer");
+    this.readerThreads = Executors.newFixedThreadPool(readerThreads, threads(name + "-reader"));
+    // Every pooled connection may be dead at once (a server restart): one attempt more than the
+    // pool holds reaches a fresh one.
+    this.connectionAttempts = readerThreads + 2;
+    this.writer =
+        new GroupCommitWriter(
+            writeConnection, connections, connectionAttempts, dialect, completer, name + "-writer");
     writer.start();
   }
 
@@ -395,6 +450,11 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
     return writer.committedBatches();
   }
 
+  /** The writer's counters since the store opened: batches, operations, time in COMMIT. */
+  public WriterStats writerStats() {
+    return writer.stats();
+  }
+
   // ---- reads
 
   @FunctionalInterface
@@ -412,24 +472,68 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
     try {
       readerThreads.execute(
           () -> {
-            // As many connections as threads: one is always free.
-            Reader reader = readers.poll();
             try {
-              future.complete(op.apply(reader));
+              future.complete(readWithRetry(op));
             } catch (SQLException e) {
               future.completeExceptionally(new StoreException("read failed", e));
             } catch (StoreException e) {
               future.completeExceptionally(e);
             } catch (RuntimeException e) {
               future.completeExceptionally(new StoreException("read failed", e));
-            } finally {
-              readers.add(reader);
             }
           });
     } catch (RejectedExecutionException e) {
       future.completeExceptionally(new StoreException("store is closed", e));
     }
     return future;
+  }
+
+  /**
+   * Runs {@code op} on a reader connection. A pooled connection the server dropped while it sat in
+   * the pool fails the read; reads change nothing, so it is run again on another connection (the
+   * pool evicts the dead one when it is given back), up to one more connection than the pool holds:
+   * after a server restart every pooled connection may be dead.
+   */
+  private <T> T readWithRetry(ReadOp<T> op) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      Reader reader = acquireReader();
+      try {
+        return op.apply(reader);
+      } catch (SQLException e) {
+        if (readMode != ReadConnections.POOLED
+            || attempt >= connectionAttempts
+            || reader.isValid()) {
+          throw e;
+        }
+        LOG.warn("A pooled read connection was lost; reading again on another", e);
+      } finally {
+        releaseReader(reader);
+      }
+    }
+  }
+
+  private Reader acquireReader() throws SQLException {
+    if (readMode == ReadConnections.HELD) {
+      // As many connections as threads: one is always free.
+      return readers.poll();
+    }
+    Connection c = connections.open();
+    try {
+      dialect.configureReader(c);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return new Reader(c);
+  }
+
+  private void releaseReader(Reader reader) {
+    if (readMode == ReadConnections.HELD) {
+      readers.add(reader);
+    } else {
+      // Back to the pool; its driver keeps the server-side prepared statements.
+      closeQuietly(reader);
+    }
   }
 
   /** A reader connection with its prepared statements; used by one thread at a time. */
@@ -448,6 +552,14 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore permi
         statements.put(sql, ps);
       }
       return ps;
+    }
+
+    boolean isValid() {
+      try {
+        return connection.isValid(GroupCommitWriter.VALIDATION_TIMEOUT_SECONDS);
+      } catch (SQLException e) {
+        return false;
+      }
     }
 
     <T> Optional<T> findOne(String sql, String key, RowMapper<T> mapper) throws SQLException {

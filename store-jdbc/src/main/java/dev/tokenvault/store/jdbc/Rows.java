@@ -227,12 +227,59 @@ final class Rows {
     }
   }
 
-  private static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("cannot encode a column as JSON", e);
+  /**
+   * JSON of a string map or string list. Written by hand because it runs for every audit row on
+   * the writer thread (Jackson's generator set-up cost more than the row's SQL); read back with
+   * Jackson, and tested to round-trip any string.
+   */
+  static String toJson(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      if (map.isEmpty()) {
+        return "{}";
+      }
+      StringBuilder sb = new StringBuilder(32 * map.size()).append('{');
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (sb.length() > 1) {
+          sb.append(',');
+        }
+        quote(sb, (String) e.getKey()).append(':');
+        quote(sb, (String) e.getValue());
+      }
+      return sb.append('}').toString();
     }
+    if (value instanceof List<?> list) {
+      if (list.isEmpty()) {
+        return "[]";
+      }
+      StringBuilder sb = new StringBuilder(24 * list.size()).append('[');
+      for (Object item : list) {
+        if (sb.length() > 1) {
+          sb.append(',');
+        }
+        quote(sb, (String) item);
+      }
+      return sb.append(']').toString();
+    }
+    throw new StoreException("cannot encode a " + value.getClass() + " column as JSON", null);
+  }
+
+  private static StringBuilder quote(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"');
   }
 
   private static Map<String, String> stringMap(String json) throws SQLException {

@@ -43,7 +43,8 @@ final class SqliteDialect implements Dialect {
    */
   static final int BUSY_TIMEOUT_MILLIS = 5_000;
 
-  private static final DateTimeFormatter TIME =
+  /** Fixed-width UTC text, nine fraction digits; {@link PostgresDialect} stores times alike. */
+  static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'", Locale.ROOT)
           .withZone(ZoneOffset.UTC);
 

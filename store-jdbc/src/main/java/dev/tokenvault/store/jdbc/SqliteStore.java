@@ -76,10 +76,20 @@ public final class SqliteStore extends JdbcStore {
   private SqliteStore(Path file, FileLock ownerLock) {
     super(
         new SqliteDialect(),
-        () -> DriverManager.getConnection("jdbc:sqlite:" + file),
+        () -> DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties()),
         "tokenvault-sqlite");
     this.file = file;
     this.ownerLock = ownerLock;
+  }
+
+  /**
+   * Driver settings: no generated-key lookups (the driver would otherwise run an extra {@code
+   * SELECT last_insert_rowid()} after every insert; nothing here reads generated keys).
+   */
+  private static java.util.Properties connectionProperties() {
+    org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+    config.setGetGeneratedKeys(false);
+    return config.toProperties();
   }
 
   /**

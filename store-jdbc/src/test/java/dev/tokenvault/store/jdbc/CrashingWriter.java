@@ -10,9 +10,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 
 /**
- * A child process for {@link SqliteCrashTest}: writes tokens without end, a few in flight at a
- * time, and prints each token on stdout once its write is acknowledged. It never exits by itself;
- * the test kills it.
+ * A child process for {@link SqliteCrashTest} and {@link PostgresCrashTest}: writes tokens without
+ * end, a few in flight at a time, and prints each token on stdout once its write is acknowledged.
+ * It never exits by itself; the test kills it. The argument is a SQLite file, or a PostgreSQL JDBC
+ * URL (connecting as the embedded server's superuser).
  */
 public final class CrashingWriter {
   /** Writes in flight at once, so acknowledgements come from shared batches. */
@@ -22,7 +23,10 @@ public final class CrashingWriter {
 
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
-    SqliteStore store = SqliteStore.open(Path.of(args[0]));
+    JdbcStore store =
+        args[0].startsWith("jdbc:postgresql:")
+            ? PostgresStore.open(PostgresSettings.of(args[0], PostgresServer.SUPERUSER, null))
+            : SqliteStore.open(Path.of(args[0]));
     DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
     store.insertDataKey(key, TestRecords.dataKeyEvent(key)).toCompletableFuture().join();
     out.println("READY");
