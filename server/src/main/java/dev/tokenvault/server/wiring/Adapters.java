@@ -24,6 +24,24 @@ final class Adapters {
   }
 
   /**
+   * DynamoDB ({@code tokenvault.store.dynamodb.endpoint|region|table-prefix|create-tables}),
+   * credentials from the default provider chain.
+   */
+  static VaultProducer.Stores dynamoDb() {
+    String endpoint = config("tokenvault.store.dynamodb.endpoint");
+    String prefix = config("tokenvault.store.dynamodb.table-prefix");
+    dev.tokenvault.store.dynamodb.DynamoDbSettings settings =
+        new dev.tokenvault.store.dynamodb.DynamoDbSettings(
+            java.util.Optional.ofNullable(endpoint).map(java.net.URI::create),
+            required("tokenvault.store.dynamodb.region"),
+            prefix == null ? "" : prefix,
+            Boolean.parseBoolean(config("tokenvault.store.dynamodb.create-tables")));
+    dev.tokenvault.store.dynamodb.DynamoDbStore s =
+        dev.tokenvault.store.dynamodb.DynamoDbStore.open(settings);
+    return new VaultProducer.Stores(s, s, s);
+  }
+
+  /**
    * An HSM through PKCS#11 ({@code tokenvault.keys.pkcs11.*}). The PIN comes from the
    * environment variable {@code TOKENVAULT_PKCS11_PIN} or the file named by {@code
    * tokenvault.keys.pkcs11.pin-file}, never from a command-line argument.

@@ -125,8 +125,7 @@ public class VaultProducer {
       case "postgres":
         return Adapters.postgres();
       case "dynamodb":
-        throw new IllegalStateException("tokenvault.store.type=" + type
-            + " is not available in this build yet; use sqlite or postgres");
+        return Adapters.dynamoDb();
       default:
         throw new IllegalStateException("unknown tokenvault.store.type '" + safe(type)
             + "': use sqlite, postgres or dynamodb");

@@ -16,6 +16,7 @@ class StartupErrorsIT {
   @CsvSource({
     "tokenvault.store.type, postgres, tokenvault.store.postgres.url is required",
     "tokenvault.store.type, mongo, unknown tokenvault.store.type 'mongo'",
+    "tokenvault.store.type, dynamodb, tokenvault.store.dynamodb.region is required",
     "tokenvault.keys.type, awskms, tokenvault.keys.awskms.key-id is required",
     "tokenvault.keys.type, pkcs11, tokenvault.keys.pkcs11.library is required",
     "tokenvault.keys.type, vault, unknown tokenvault.keys.type 'vault'",
