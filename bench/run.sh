@@ -138,6 +138,10 @@ free_port() {
 }
 
 # ---- build and start the vault ----
+# the commit that is built and measured (-dirty: with uncommitted changes outside bench/results)
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
+[[ -z "$(git -C "$ROOT" status --porcelain -- . ':!bench/results')" ]] || COMMIT="$COMMIT-dirty"
+
 log "building the server (./mvnw -B -q -DskipTests -pl server -am package)"
 (cd "$ROOT" && ./mvnw -B -q -DskipTests -pl server -am package) >&2 || die "build failed"
 
@@ -392,8 +396,6 @@ done
 KM_TOTAL="$(key_manager_calls)"
 
 # ---- report ----
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD)"
-[[ -z "$(git -C "$ROOT" status --porcelain -- . ':!bench/results')" ]] || COMMIT="$COMMIT-dirty"
 CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 JDK="$("$JAVA" -version 2>&1 | head -n 1)"
 WRK_VERSION="$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2 || true)"
