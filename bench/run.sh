@@ -243,7 +243,7 @@ declare -A RPS=() P50=() P99=() P999=() NON2XX=() ERRS=() LOAD=() CPU=() REQS=()
 # run_wrk NAME URL SCRIPT DURATION [record]: runs wrk; with "record" keeps its figures.
 run_wrk() {
   local name="$1" url="$2" script="$3" duration="$4" record="${5:-}"
-  local out="$RUN_DIR/$name.wrk.txt" load t0 t1 m0 m1 v0 v1 n0 n1 wall wrk_cpu
+  local out="$RUN_DIR/$name.wrk.txt" load t0 t1 m0 m1 v0 v1 n0 n1 wall
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   log "$name: wrk -t$THREADS -c$CONNECTIONS -d$duration (load average $load)"
   local workers
@@ -252,12 +252,21 @@ run_wrk() {
   # shellcheck disable=SC2086
   n0="$(proc_jiffies $workers)"
   t0="$(date +%s%N)"
-  local TIMEFORMAT='%U %S'
-  { time TV_TOKEN="$MERCHANT_TOKEN" TV_ADMIN_TOKEN="$ADMIN_TOKEN" TV_LUA_DIR="$BENCH_DIR/wrk" \
-      TV_TOKENS_FILE="$RUN_DIR/tokens.txt" TV_PAYMENT_ID="${PAYMENT_ID:-}" TV_PHASE="$PHASE" \
-      wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --timeout 10s \
-        -s "$BENCH_DIR/wrk/$script" "$url" >"$out" 2>&1; } 2>"$RUN_DIR/$name.time" \
-    || { cat "$out" >&2; die "wrk failed in $name"; }
+  # wrk runs in the background so that a signal stops the run at once (bash runs traps only
+  # between foreground commands); its CPU time is read from /proc while it runs, every 0.2 s
+  TV_TOKEN="$MERCHANT_TOKEN" TV_ADMIN_TOKEN="$ADMIN_TOKEN" TV_LUA_DIR="$BENCH_DIR/wrk" \
+    TV_TOKENS_FILE="$RUN_DIR/tokens.txt" TV_PAYMENT_ID="${PAYMENT_ID:-}" TV_PHASE="$PHASE" \
+    wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --timeout 10s \
+      -s "$BENCH_DIR/wrk/$script" "$url" >"$out" 2>&1 &
+  WRK_PID=$!
+  local w=0 j
+  while kill -0 "$WRK_PID" 2>/dev/null; do
+    j="$(proc_jiffies "$WRK_PID")"
+    (( j > w )) && w="$j"
+    sleep 0.2
+  done
+  wait "$WRK_PID" || { cat "$out" >&2; die "wrk failed in $name"; }
+  WRK_PID=""
   t1="$(date +%s%N)"
   m1="$(machine_jiffies)"; v1="$(proc_jiffies "$VAULT_PID")"
   # shellcheck disable=SC2086
@@ -281,12 +290,11 @@ run_wrk() {
   LOAD[$name]="$load"
   # CPU in % of one core over the run's wall time: the vault, wrk, nginx, everything else
   wall=$(( (t1 - t0) / 1000000 ))
-  wrk_cpu="$(awk '{ printf "%.0f", ($1 + $2) * 1000 }' "$RUN_DIR/$name.time")"
   CPU[$name]="$(awk -v wall="$wall" -v hz="$CLK_TCK" -v v=$((v1 - v0)) -v n=$((n1 - n0)) \
-      -v w="$wrk_cpu" -v m0="$m0" -v m1="$m1" -v cores="$NPROC" 'BEGIN {
+      -v w="$w" -v m0="$m0" -v m1="$m1" -v cores="$NPROC" 'BEGIN {
     split(m0, a, " "); split(m1, b, " ")
     busy = (b[1] - a[1]) / (b[2] - a[2]) * cores * 100
-    vault = v / hz * 1000 / wall * 100; ng = n / hz * 1000 / wall * 100; wr = w / wall * 100
+    vault = v / hz * 1000 / wall * 100; ng = n / hz * 1000 / wall * 100; wr = w / hz * 1000 / wall * 100
     other = busy - vault - ng - wr; if (other < 0) other = 0
     printf "%.0f/%.0f/%.0f/%.0f", vault, wr, ng, other }')"
 }
