@@ -347,7 +347,7 @@ fi
 
 # ---- warm-up (not recorded): the JIT compiles the hot paths ----
 # Measured here: a cold vault did 1.7k req/s on the ceiling route, 5k after 40 s of load.
-if [[ "$WARMUP" != 0 ]]; then
+if [[ ! "$WARMUP" =~ ^0+[smh]?$ ]]; then
   if wants detokenize || wants payments || wants mixed; then
     run_wrk warmup-mixed "$BASE" mixed.lua "$WARMUP"
   elif wants tokenize; then
@@ -416,7 +416,6 @@ ratio() {
   awk -v a="$1" -v b="$base" 'BEGIN { printf "%.2f", a / b }'
 }
 
-# table_rows SEPARATOR-FORMAT: one line per recorded scenario
 report() {
   echo "# tokenvault HTTP load harness: $NOW"
   echo
