@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * The flow on SQLite with the AWS KMS key manager against a <b>fake</b> KMS ({@link
  * FakeKmsBackend}), and the key-manager outage over HTTP: while the fake answers 503, a tokenize
  * that needs a new data key fails fast with 503 {@code key_manager_unavailable} and writes
- * nothing; when the fake is back, the same request succeeds without restarting the vault.
+ * nothing, while a tokenize whose data key is cached still succeeds; when the fake is back, the
+ * same request succeeds without restarting the vault.
  */
 class AwsKmsFlowIT extends AdapterFlowIT {
   private FakeKmsBackend kms;
@@ -53,6 +54,12 @@ class AwsKmsFlowIT extends AdapterFlowIT {
       }
       assertThat(kms.kms.calls("GenerateDataKey")).as("the vault asked the KMS")
           .isGreaterThan(generateBefore);
+      // only requests that need the KMS fail: the default namespace's data key is cached
+      HttpResponse<String> cached = http.postJson("/v1/tokens", token("payments.tokenize"),
+          "{\"type\":\"card\",\"value\":\"" + MASTERCARD + "\"}");
+      assertThat(cached.statusCode()).as("tokenize with a cached data key during the outage")
+          .isEqualTo(201);
+      tokens.put(Http.json(cached).get("token").asText(), MASTERCARD);
     } finally {
       kms.kms.mode(FakeKmsServer.Mode.UP);
     }
