@@ -79,6 +79,7 @@ abstract class AdapterFlowIT {
         assertThat(LeakScan.findings(roots))
             .as("test values in the data directory or the server log").isEmpty();
         assertThat(server.logText()).contains("vault ready: store=");
+        backend.assertNoSecretIn("the server log", server.logText());
       }
     } finally {
       if (backend != null) {

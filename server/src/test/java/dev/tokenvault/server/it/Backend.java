@@ -20,6 +20,24 @@ interface Backend extends AutoCloseable {
     return Map.of();
   }
 
+  /** The secrets among the environment (PINs, secret keys, passwords): never to appear in a log. */
+  default List<String> secretValues() {
+    return environment().entrySet().stream()
+        .filter(e -> e.getKey().matches(".*(PIN|SECRET|PASSWORD).*"))
+        .map(Map.Entry::getValue)
+        .toList();
+  }
+
+  /** Asserts that no secret of the environment is in {@code text}, without printing either. */
+  default void assertNoSecretIn(String what, String text) {
+    List<String> secrets = secretValues();
+    for (int i = 0; i < secrets.size(); i++) {
+      if (text.contains(secrets.get(i))) {
+        throw new AssertionError(what + " contains secret #" + i + " of the " + name() + " environment");
+      }
+    }
+  }
+
   /**
    * Every row or item the store holds outside the data directory, serialized as raw bytes (empty
    * for SQLite, whose file is in the data directory and scanned there).

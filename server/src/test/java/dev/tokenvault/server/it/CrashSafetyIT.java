@@ -91,6 +91,7 @@ abstract class CrashSafetyIT {
       assertThat(LeakScan.findings(backend.name() + " rows", backend.rawDump()))
           .as("test values in the store's raw rows").isEmpty();
       server.stop();
+      backend.assertNoSecretIn("the server log", server.logText());
     }
   }
 
