@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tokenvault.core.keys.DataKey;
 import dev.tokenvault.core.keys.KeyManager;
 import dev.tokenvault.core.keys.KeyManagerException;
+import dev.tokenvault.testkit.FakeKmsServer;
 import dev.tokenvault.testkit.KeyManagerOutageConformance;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -44,6 +44,20 @@ final class LeakScan {
     return out;
   }
 
+  /** Searches bytes (a dump of a database's rows or items) named {@code what} in findings. */
+  static List<String> findings(String what, byte[] bytes) {
+    String content = new String(bytes, StandardCharsets.ISO_8859_1);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < VALUES.size(); i++) {
+      for (String form : forms(VALUES.get(i))) {
+        if (content.contains(form)) {
+          out.add(what + " contains test value #" + i);
+        }
+      }
+    }
+    return out;
+  }
+
   static List<String> forms(String v) {
     StringBuilder spaced = new StringBuilder();
     StringBuilder dashed = new StringBuilder();

@@ -26,19 +26,34 @@ final class VaultServer implements AutoCloseable {
   final Path log;
   final int port;
   private final Map<String, String> props;
+  /**
+   * Extra environment variables of the child process (a PKCS#11 PIN, AWS credentials,
+   * SOFTHSM2_CONF): set on the process only, never on its command line and never printed.
+   */
+  private final Map<String, String> env;
   private Process process;
   private Http http;
   private Path trustedCa;
 
-  private VaultServer(Path dataDir, Path log, int port, Map<String, String> props) {
+  private VaultServer(
+      Path dataDir, Path log, int port, Map<String, String> props, Map<String, String> env) {
     this.dataDir = dataDir;
     this.log = log;
     this.port = port;
     this.props = props;
+    this.env = env;
   }
 
   /** A server with a fresh data directory under target/it. */
   static VaultServer fresh(String name, Map<String, String> props) {
+    return fresh(name, props, Map.of());
+  }
+
+  /**
+   * A server with a fresh data directory under target/it, and {@code env} added to the child's
+   * environment (for secrets that must not be system properties: they would show in {@code ps}).
+   */
+  static VaultServer fresh(String name, Map<String, String> props, Map<String, String> env) {
     Path base = Path.of(System.getProperty("tokenvault.it.dir", "target/it"))
         .resolve(name + "-" + UUID.randomUUID().toString().substring(0, 8));
     try {
@@ -46,7 +61,8 @@ final class VaultServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new VaultServer(base.resolve("data"), base.resolve("server.log"), freePort(), props);
+    return new VaultServer(
+        base.resolve("data"), base.resolve("server.log"), freePort(), props, Map.copyOf(env));
   }
 
   /** Starts a server whose certificate comes from {@code caPem}'s CA, not the dev CA. */
@@ -66,10 +82,11 @@ final class VaultServer implements AutoCloseable {
     cmd.add("-jar");
     cmd.add(jar);
     try {
-      process = new ProcessBuilder(cmd)
+      ProcessBuilder builder = new ProcessBuilder(cmd)
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .start();
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(env);
+      process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -145,6 +162,30 @@ final class VaultServer implements AutoCloseable {
       }
     }
     http = null;
+  }
+
+  /**
+   * Kills the vault process with SIGKILL ({@link Process#destroyForcibly()} on Linux): no
+   * shutdown hook, no checkpoint, no graceful close of the store; waits until it is gone.
+   */
+  void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          throw new AssertionError("the vault process did not die after SIGKILL");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+    http = null;
+  }
+
+  /** The exit status of the last process (137 after SIGKILL), or -1 while it runs. */
+  int exitValue() {
+    return process == null || process.isAlive() ? -1 : process.exitValue();
   }
 
   String logText() {

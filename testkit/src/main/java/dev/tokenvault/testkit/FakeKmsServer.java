@@ -1,4 +1,4 @@
-package dev.tokenvault.keys.awskms;
+package dev.tokenvault.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,8 +28,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A <b>fake</b> AWS KMS: no AWS KMS can run here, so the adapter is tested against this small
- * HTTP server speaking the KMS JSON 1.1 protocol ({@code X-Amz-Target: TrentService.*}, {@code
+ * A <b>fake</b> AWS KMS: no AWS KMS can run here, so the adapter (keys-awskms) and the server's
+ * end-to-end tests run against this small HTTP server speaking the KMS JSON 1.1 protocol ({@code X-Amz-Target: TrentService.*}, {@code
  * application/x-amz-json-1.1}, base64 blobs, errors as {@code {"__type": ...}}) for the
  * operations the vault uses: {@code GenerateDataKey}, {@code Decrypt}, {@code Encrypt}, {@code
  * DescribeKey}.
@@ -44,14 +44,14 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>{@link #mode} makes it fail as KMS does in an outage (503, throttling) or answer for another
  * key than the one asked (a misbehaving endpoint).
  */
-final class FakeKmsServer implements AutoCloseable {
-  static final String REGION = "eu-west-1";
-  static final String ACCOUNT = "111122223333";
-  static final String ACCESS_KEY_ID = "AKIAFAKEKMSTESTONLY0";
-  static final String SECRET_ACCESS_KEY = "fake-secret-for-the-fake-kms-only";
+public final class FakeKmsServer implements AutoCloseable {
+  public static final String REGION = "eu-west-1";
+  public static final String ACCOUNT = "111122223333";
+  public static final String ACCESS_KEY_ID = "AKIAFAKEKMSTESTONLY0";
+  public static final String SECRET_ACCESS_KEY = "fake-secret-for-the-fake-kms-only";
 
   /** How the fake answers. */
-  enum Mode {
+  public enum Mode {
     UP,
     /** 503 KMSInternalException on every call, as during a KMS outage. */
     UNAVAILABLE,
@@ -72,7 +72,7 @@ final class FakeKmsServer implements AutoCloseable {
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private volatile Mode mode = Mode.UP;
 
-  FakeKmsServer() throws IOException {
+  public FakeKmsServer() throws IOException {
     // Without TCP_NODELAY every small response waits out the client's delayed ACK (~40 ms).
     System.setProperty("sun.net.httpserver.nodelay", "true");
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -81,12 +81,12 @@ final class FakeKmsServer implements AutoCloseable {
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** Creates a symmetric key and returns its ARN. */
-  String createKey() {
+  public String createKey() {
     String id = UUID.randomUUID().toString();
     String arn = "arn:aws:kms:" + REGION + ":" + ACCOUNT + ":key/" + id;
     byte[] material = new byte[32];
@@ -96,16 +96,16 @@ final class FakeKmsServer implements AutoCloseable {
   }
 
   /** Points {@code alias/<name>} at a key. */
-  void alias(String name, String keyArn) {
+  public void alias(String name, String keyArn) {
     aliases.put("alias/" + name, keyArn);
   }
 
-  void mode(Mode mode) {
+  public void mode(Mode mode) {
     this.mode = mode;
   }
 
   /** How many calls of an operation (e.g. "Decrypt") the fake answered or refused. */
-  int calls(String operation) {
+  public int calls(String operation) {
     AtomicInteger n = calls.get(operation);
     return n == null ? 0 : n.get();
   }
