@@ -200,9 +200,8 @@ final class KeyRing {
     CompletableFuture<Prf> f =
         fingerprintKeys.computeIfAbsent(
             namespace, ns -> loadOrCreateFingerprintKey(ns, ctx).toCompletableFuture());
-    if (f.isCompletedExceptionally()) {
-      fingerprintKeys.remove(namespace, f);
-    }
+    // A failed load is forgotten (whenComplete runs at once if it already failed), so the next
+    // call tries again once the key manager or store is back.
     return f.whenComplete(
         (p, e) -> {
           if (e != null) {
