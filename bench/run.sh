@@ -2,6 +2,7 @@
 # tokenvault HTTP load harness.
 #   bench/run.sh [--duration 30s] [--connections 64] [--threads 2] [--only tokenize,detokenize,...]
 #                [--seed-tokens 20000] [--warmup 20s]
+# Environment: BENCH_VAULT_ARGS adds server settings (e.g. "--tokenvault.tls.engine=jdk").
 # Builds the server, starts it on its embedded defaults in a fresh temp data dir, takes dev
 # tokens, seeds tokens, then drives it with wrk (keep-alive, HTTPS) and the Lua scripts in
 # bench/wrk/. Scenarios: nginx ceiling tokenize detokenize payments mixed (all by default).
@@ -22,7 +23,7 @@ SEED_TOKENS=20000
 WARMUP=20s
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 die() {
@@ -147,7 +148,10 @@ log "building the server (./mvnw -B -q -DskipTests -pl server -am package)"
 
 VAULT_PORT="$(free_port)"
 log "starting the vault on https://127.0.0.1:$VAULT_PORT (data dir and log under $RUN_DIR)"
-"$ROOT/tokenvault" serve --data-dir "$DATA_DIR" --port "$VAULT_PORT" >"$RUN_DIR/vault.log" 2>&1 &
+# BENCH_VAULT_ARGS: extra server settings for A/B runs, e.g. "--tokenvault.tls.engine=jdk".
+# shellcheck disable=SC2086
+"$ROOT/tokenvault" serve --data-dir "$DATA_DIR" --port "$VAULT_PORT" ${BENCH_VAULT_ARGS:-} \
+  >"$RUN_DIR/vault.log" 2>&1 &
 VAULT_PID=$!
 CA="$DATA_DIR/tls/ca.pem"
 BASE="https://127.0.0.1:$VAULT_PORT"

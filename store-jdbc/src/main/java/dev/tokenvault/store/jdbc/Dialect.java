@@ -42,6 +42,17 @@ interface Dialect {
    */
   boolean exclusiveWriter();
 
+  /**
+   * How the writer makes a committed batch durable before it acknowledges it: {@code null} when
+   * {@code COMMIT} itself is durable (PostgreSQL); otherwise a sync the writer runs on a thread of
+   * its own after {@code COMMIT} returned (see {@link GroupCommitWriter.LogSync}).
+   *
+   * @param writer the configured write connection
+   */
+  default GroupCommitWriter.LogSync logSync(Connection writer) throws SQLException {
+    return null;
+  }
+
   /** A constraint (unique, foreign key, check, not null) refused a statement. */
   boolean isConstraintViolation(SQLException e);
 

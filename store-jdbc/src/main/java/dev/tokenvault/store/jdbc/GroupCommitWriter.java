@@ -82,6 +82,22 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final String ROLLBACK_TO = "ROLLBACK TO SAVEPOINT tv_op";
   private static final String EVENT_EXISTS = "SELECT 1 FROM audit_events WHERE event_id = ?";
 
+  /**
+   * Makes committed batches durable, for engines whose {@code COMMIT} returns before the disk has
+   * them ({@link Dialect#logSync}). The writer hands each committed batch to a sync thread, which
+   * calls {@link #sync} once for every batch queued since its last call, and only then completes
+   * their futures: an operation is acknowledged only after a sync that began after its {@code
+   * COMMIT} returned. If a sync fails, whether those batches are on disk is unknown (after a
+   * failed fsync, Linux may have dropped the dirty pages), so they fail with "outcome unknown" and
+   * the store refuses every later write: it must be closed and reopened, which recovers the log.
+   */
+  interface LogSync extends AutoCloseable {
+    void sync() throws java.io.IOException;
+
+    @Override
+    void close();
+  }
+
   /** One unit of work inside the writer's transaction. */
   @FunctionalInterface
   interface Op<T> {
@@ -113,6 +129,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private static final Pending<Void> POISON = new Pending<>(tx -> null, null);
+  private static final List<Pending<?>> SYNC_POISON = List.of();
 
   /** The write connection; null after it was found dead, until the next batch opens another. */
   private Connection connection;
@@ -124,6 +141,11 @@ final class GroupCommitWriter implements AutoCloseable {
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Object submitLock = new Object();
   private final Thread thread;
+  private final LogSync logSync;
+  private final Thread syncThread;
+  private final BlockingQueue<List<Pending<?>>> syncQueue = new LinkedBlockingQueue<>();
+  private final AtomicLong syncs = new AtomicLong();
+  private volatile StoreException syncFailure;
   private final WriteTx tx;
   private final AtomicLong committedBatches = new AtomicLong();
   private final AtomicLong committedOps = new AtomicLong();
@@ -158,12 +180,14 @@ final class GroupCommitWriter implements AutoCloseable {
       Dialect dialect,
       Executor completions,
       String name) {
-    this(connection, reconnect, RECONNECT_ATTEMPTS, dialect, completions, name);
+    this(connection, reconnect, RECONNECT_ATTEMPTS, dialect, completions, null, name);
   }
 
   /**
    * @param reconnectAttempts connections tried for one {@code BEGIN} (see {@link
    *     #RECONNECT_ATTEMPTS})
+   * @param logSync makes committed batches durable before they are acknowledged, or null when
+   *     {@code COMMIT} is durable by itself
    */
   GroupCommitWriter(
       Connection connection,
@@ -171,6 +195,7 @@ final class GroupCommitWriter implements AutoCloseable {
       int reconnectAttempts,
       Dialect dialect,
       Executor completions,
+      LogSync logSync,
       String name) {
     if (reconnectAttempts < 1) {
       throw new IllegalArgumentException("reconnectAttempts must be at least 1");
@@ -184,10 +209,18 @@ final class GroupCommitWriter implements AutoCloseable {
     this.tx.connection = connection;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
+    this.logSync = logSync;
+    this.syncThread = logSync == null ? null : new Thread(this::syncLoop, name + "-sync");
+    if (syncThread != null) {
+      syncThread.setDaemon(true);
+    }
   }
 
   void start() {
     thread.start();
+    if (syncThread != null) {
+      syncThread.start();
+    }
   }
 
   /** Queues {@code op}; never blocks. After {@link #close} the future fails at once. */
@@ -197,6 +230,8 @@ final class GroupCommitWriter implements AutoCloseable {
     synchronized (submitLock) {
       if (closed) {
         future.completeExceptionally(new StoreException("store is closed", null));
+      } else if (syncFailure != null) {
+        future.completeExceptionally(syncFailure);
       } else {
         queue.add(new Pending<>(op, future));
       }
@@ -207,6 +242,11 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Transactions committed so far (for tests of batching). */
   long committedBatches() {
     return committedBatches.get();
+  }
+
+  /** Log syncs so far (one per group of batches; for tests). */
+  long syncs() {
+    return syncs.get();
   }
 
   /** Counters since start: for metrics and benchmarks. */
@@ -231,15 +271,72 @@ final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     boolean interrupted = false;
-    while (thread.isAlive()) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
+    for (Thread t : syncThread == null ? List.of(thread) : List.of(thread, syncThread)) {
+      while (t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The sync thread: takes every committed batch queued so far, makes them durable with one
+   * {@link LogSync#sync}, then completes them. Stops after the writer's last batch.
+   */
+  private void syncLoop() {
+    List<List<Pending<?>>> taken = new ArrayList<>();
+    boolean stop = false;
+    try {
+      while (!stop) {
+        try {
+          taken.add(syncQueue.take());
+        } catch (InterruptedException e) {
+          continue; // only the writer's poison ends this thread: acknowledgements are never lost
+        }
+        syncQueue.drainTo(taken);
+        stop = taken.remove(SYNC_POISON);
+        if (taken.isEmpty()) {
+          continue;
+        }
+        if (syncFailure == null) {
+          try {
+            logSync.sync();
+            syncs.incrementAndGet();
+          } catch (java.io.IOException | RuntimeException e) {
+            syncFailure =
+                new StoreException(
+                    "write outcome unknown: the store could not make its log durable ("
+                        + logSync
+                        + "); it refuses further writes until it is reopened",
+                    e);
+            LOG.error("Store log sync failed; refusing further writes", e);
+          }
+        }
+        for (List<Pending<?>> batch : taken) {
+          if (syncFailure != null) {
+            failAll(batch, syncFailure);
+          }
+          completeAll(batch);
+        }
+        taken.clear();
+      }
+    } finally {
+      logSync.close();
+    }
+  }
+
+  /** Completes {@code batch} now, or after the log sync that makes it durable. */
+  private void acknowledge(List<Pending<?>> batch) {
+    if (logSync == null) {
+      completeAll(batch);
+    } else {
+      syncQueue.add(new ArrayList<>(batch));
     }
   }
 
@@ -267,12 +364,15 @@ final class GroupCommitWriter implements AutoCloseable {
             rollbackQuietly();
             failAll(batch, new StoreException("write failed, nothing of it was stored", e));
           }
-          completeAll(batch);
+          acknowledge(batch);
         }
         batch.clear();
       }
     } finally {
       dropConnection();
+      if (logSync != null) {
+        syncQueue.add(SYNC_POISON);
+      }
     }
   }
 

@@ -143,11 +143,13 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     }
     List<AutoCloseable> opened = new ArrayList<>();
     Connection writeConnection;
+    GroupCommitWriter.LogSync logSync;
     try {
       writeConnection = connections.open();
       opened.add(writeConnection);
       dialect.configureWriter(writeConnection);
       schema.apply(writeConnection);
+      logSync = dialect.logSync(writeConnection);
       this.readers = new ArrayBlockingQueue<>(readerThreads);
       if (readMode == ReadConnections.HELD) {
         for (int i = 0; i < readerThreads; i++) {
@@ -170,7 +172,13 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     this.connectionAttempts = readerThreads + 2;
     this.writer =
         new GroupCommitWriter(
-            writeConnection, connections, connectionAttempts, dialect, completer, name + "-writer");
+            writeConnection,
+            connections,
+            connectionAttempts,
+            dialect,
+            completer,
+            logSync,
+            name + "-writer");
     writer.start();
   }
 
@@ -443,6 +451,11 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   /** Runs {@code op} on the writer, inside its transaction (tests and engine-specific hooks). */
   <T> CompletableFuture<T> write(GroupCommitWriter.Op<T> op) {
     return writer.submit(op);
+  }
+
+  /** Log syncs the writer ran so far (engines whose commit is not durable by itself). */
+  long syncs() {
+    return writer.syncs();
   }
 
   /** Transactions the writer committed so far. */

@@ -19,9 +19,17 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code journal_mode=WAL}: readers never block the writer nor each other, and a commit is
  *       one append to the log (persistent, set once per file).
- *   <li>{@code synchronous=FULL}: the log is fsynced at every commit, so a committed transaction
- *       survives power loss. {@code NORMAL} would be faster and lose the last commits on a power
- *       cut, which breaks the store's "acknowledged means durable" contract.
+ *   <li>Durable commits, fsynced off the writer thread: the writer runs {@code synchronous=NORMAL},
+ *       so {@code COMMIT} appends the batch's frames to the log without waiting for the disk, and
+ *       a sync thread fsyncs the log file ({@link #logSync}, {@link WalFileSync}) before any
+ *       operation of the batch is acknowledged. An acknowledged write is therefore exactly as
+ *       durable as with {@code synchronous=FULL} (its frames, with their commit marker, were on
+ *       disk before the caller heard of it), but the writer runs the next batch while the disk
+ *       flushes the previous one, and one fsync covers every batch committed since the last one.
+ *       What {@code NORMAL} alone gives up (the last commits on a power cut) is never
+ *       acknowledged. SQLite still syncs the log before each checkpoint and the database file
+ *       after it, and the log header when the log is reused. Measured: COMMIT was 75% of the
+ *       writer's time under load, nearly all of it the wait for fsync.
  *   <li>{@code foreign_keys=ON}: a token must name an existing data key.
  *   <li>{@code secure_delete=ON}: deleted rows are overwritten with zeros, so a deleted token's
  *       ciphertext does not linger in free pages (crypto-erase means the bytes are gone).
@@ -90,7 +98,9 @@ final class SqliteDialect implements Dialect {
           throw new SQLException("SQLite refused WAL mode (journal_mode is " + mode + ")");
         }
       }
-      s.execute("PRAGMA synchronous = FULL");
+      // NORMAL: COMMIT writes the log without fsyncing it; the writer fsyncs it (logSync) before
+      // it acknowledges the batch. See the class comment.
+      s.execute("PRAGMA synchronous = NORMAL");
       s.execute("PRAGMA foreign_keys = ON");
       s.execute("PRAGMA secure_delete = ON");
       s.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
@@ -108,6 +118,24 @@ final class SqliteDialect implements Dialect {
       s.execute("PRAGMA query_only = ON");
       s.execute("PRAGMA cache_size = -" + READER_CACHE_KIB);
     }
+  }
+
+  /** The writer's commits become durable by an fsync of the log file (see the class comment). */
+  @Override
+  public GroupCommitWriter.LogSync logSync(Connection writer) throws SQLException {
+    String file = null;
+    try (Statement s = writer.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA database_list")) {
+      while (rs.next()) {
+        if ("main".equals(rs.getString("name"))) {
+          file = rs.getString("file");
+        }
+      }
+    }
+    if (file == null || file.isEmpty()) {
+      throw new SQLException("an in-memory SQLite database cannot be made durable");
+    }
+    return new WalFileSync(java.nio.file.Path.of(file + "-wal"));
   }
 
   /** The checkpoint connection: no cache of its own to speak of, never writes rows. */

@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Durability</h2>
  *
- * {@code journal_mode=WAL} with {@code synchronous=FULL}: {@code COMMIT} returns only after the
- * write-ahead log is fsynced, and a write's future completes normally only after its batch's {@code
- * COMMIT} returned. So an acknowledged write survives a process crash and a power loss (given a
+ * {@code journal_mode=WAL}; a write's future completes normally only after its batch's {@code
+ * COMMIT} returned <em>and</em> an fsync of the write-ahead log that began after that commit
+ * returned (the writer's sync thread, see {@link SqliteDialect}: the writer runs the next batch
+ * while the disk flushes the last one). So an acknowledged write survives a process crash and a power loss (given a
  * disk that honours fsync). A future that fails means nothing of that write is stored; if the
  * process dies before a future completes, the write may or may not be stored, and is then complete
  * with its audit event or absent with it. {@link #close()} commits everything queued.

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * 71 instead of 84 us of CPU per operation. A {@code PASSIVE} checkpoint takes no write lock: it
  * runs while the writer commits, and copies what no reader still needs.
  *
- * <p>Durability is unchanged: a commit is durable once the log is fsynced ({@code
- * synchronous=FULL}); the checkpoint only moves durable pages. The writer keeps a high automatic
+ * <p>Durability is unchanged: a commit is acknowledged once the log is fsynced (see {@link
+ * SqliteDialect}); the checkpoint only moves durable pages, and its own connection runs {@code
+ * synchronous=FULL}, so it syncs the log before copying and the database file after. The writer keeps a high automatic
  * checkpoint threshold as a backstop ({@link SqliteDialect#WRITER_AUTOCHECKPOINT_PAGES}), so the log
  * stays bounded even if this thread falls behind.
  */

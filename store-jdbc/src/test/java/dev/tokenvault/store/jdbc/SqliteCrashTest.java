@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lock released by the operating system). The kill lands at an arbitrary point, so this test checks
  * recovery rather than the ordering of acknowledgement and commit; that ordering is pinned down
  * deterministically by {@code SqliteStoreTest.writerWhenBatchNotYetCommittedThen...}. A power cut
- * is beyond a test; {@code synchronous=FULL} covers it.
+ * is beyond a test; the fsync of the log before every acknowledgement covers it (LogSyncTest).
  */
 class SqliteCrashTest {
   /** Acknowledgements to see before the kill: enough for many batches to have committed. */

@@ -1,0 +1,154 @@
+package dev.tokenvault.store.jdbc;
+
+import static dev.tokenvault.testkit.Futures.await;
+import static dev.tokenvault.testkit.Futures.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.testkit.TestRecords;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SQLite writer commits with {@code synchronous=NORMAL} and acknowledges a batch only after a
+ * log sync that started after its {@code COMMIT}: these tests hold or break that sync.
+ */
+class LogSyncTest {
+  @TempDir Path dir;
+  private final ExecutorService completions = Executors.newFixedThreadPool(2);
+  private GroupCommitWriter writer;
+
+  @AfterEach
+  void tearDown() {
+    if (writer != null) {
+      writer.close();
+    }
+    completions.shutdownNow();
+  }
+
+  private GroupCommitWriter writer(GroupCommitWriter.LogSync sync) throws Exception {
+    Path file = dir.resolve("vault.db");
+    SqliteDialect dialect = new SqliteDialect();
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    dialect.configureWriter(c);
+    new SchemaMigrator(dialect).migrate(c);
+    writer =
+        new GroupCommitWriter(
+            c,
+            () -> DriverManager.getConnection("jdbc:sqlite:" + file),
+            1,
+            dialect,
+            completions,
+            sync,
+            "test-writer");
+    writer.start();
+    return writer;
+  }
+
+  private CompletableFuture<Void> append() {
+    return writer.submit(
+        tx -> {
+          tx.audit(TestRecords.event(AuditAction.TOKENIZE).build());
+          return null;
+        });
+  }
+
+  @Test
+  void aCommittedBatchIsAcknowledgedOnlyAfterTheLogSync() throws Exception {
+    CountDownLatch syncing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    writer(
+        new GroupCommitWriter.LogSync() {
+          @Override
+          public void sync() {
+            syncing.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          @Override
+          public void close() {}
+        });
+
+    CompletableFuture<Void> write = append();
+    assertThat(syncing.await(30, TimeUnit.SECONDS)).isTrue();
+    // Committed (another connection sees it) but not acknowledged while the sync is pending.
+    assertThat(countEvents()).isEqualTo(1);
+    assertThat(write).isNotDone();
+
+    release.countDown();
+    await(write);
+    assertThat(writer.syncs()).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedSyncFailsItsBatchesAsUnknownAndRefusesLaterWrites() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    writer(
+        new GroupCommitWriter.LogSync() {
+          @Override
+          public void sync() throws IOException {
+            calls.incrementAndGet();
+            throw new IOException("EIO (simulated)");
+          }
+
+          @Override
+          public void close() {}
+        });
+
+    assertThat(failure(append()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("write outcome unknown");
+
+    assertThat(failure(append()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("refuses further writes");
+    assertThat(calls.get()).isEqualTo(1);
+  }
+
+  @Test
+  void theRealSyncFsyncsTheLogFileAndSurvivesAReopen() throws Exception {
+    Path file = dir.resolve("vault.db");
+    SqliteStore store = SqliteStore.open(file);
+    try {
+      for (int i = 0; i < 20; i++) {
+        await(store.append(TestRecords.event(AuditAction.TOKENIZE).build()));
+      }
+      assertThat(store.syncs()).isPositive();
+    } finally {
+      store.close();
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(20);
+    }
+  }
+
+  private int countEvents() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("vault.db"));
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM audit_events")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+}
