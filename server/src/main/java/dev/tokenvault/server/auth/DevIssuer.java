@@ -109,6 +109,16 @@ public class DevIssuer {
    * when {@code requestedScope} is null). Throws {@link OAuthError}.
    */
   public Issued issue(String clientId, String clientSecret, String requestedScope) {
+    return issue(clientId, clientSecret, requestedScope, null);
+  }
+
+  /**
+   * As {@link #issue(String, String, String)}; with {@code certificateThumbprint} (the SHA-256 of
+   * the client's TLS certificate, base64url) the token is certificate-bound ({@code
+   * cnf.x5t#S256}, RFC 8705 §3.1) and only accepted over a connection with that certificate.
+   */
+  public Issued issue(String clientId, String clientSecret, String requestedScope,
+      String certificateThumbprint) {
     ClientEntry c = clientId == null ? null : clients.get(clientId);
     byte[] presented = sha256(clientSecret == null ? "" : clientSecret);
     boolean ok = MessageDigest.isEqual(c == null ? dummyDigest : c.secretDigest(), presented);
@@ -132,7 +142,7 @@ public class DevIssuer {
         throw new OAuthError(400, "invalid_scope", "the scope parameter is empty");
       }
     }
-    return sign(c.clientId(), String.join(" ", granted));
+    return sign(c.clientId(), String.join(" ", granted), certificateThumbprint);
   }
 
   /**
@@ -140,12 +150,12 @@ public class DevIssuer {
    * trusts this issuer's key, and loads that key before the first request.
    */
   public String selfCheckToken() {
-    return sign("tokenvault-self-check", "").accessToken();
+    return sign("tokenvault-self-check", "", null).accessToken();
   }
 
-  private Issued sign(String clientId, String scope) {
+  private Issued sign(String clientId, String scope, String certificateThumbprint) {
     Instant now = clock.instant();
-    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+    JWTClaimsSet.Builder b = new JWTClaimsSet.Builder()
         .issuer(ISSUER)
         .audience(audience)
         .subject(clientId)
@@ -154,8 +164,11 @@ public class DevIssuer {
         .issueTime(Date.from(now))
         .notBeforeTime(Date.from(now))
         .expirationTime(Date.from(now.plus(TOKEN_LIFETIME)))
-        .jwtID(UUID.randomUUID().toString())
-        .build();
+        .jwtID(UUID.randomUUID().toString());
+    if (certificateThumbprint != null) {
+      b.claim("cnf", Map.of(ClaimsValidator.X5T_S256, certificateThumbprint));
+    }
+    JWTClaimsSet claims = b.build();
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256)
         .keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(), claims);
     try {

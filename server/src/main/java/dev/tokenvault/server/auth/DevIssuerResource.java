@@ -35,6 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "dev issuer")
 public class DevIssuerResource {
   @Inject DevIssuer issuer;
+  @Inject io.quarkus.vertx.http.runtime.CurrentVertxRequest vertxRequest;
+  @Inject dev.tokenvault.server.limits.AuthLockout lockout;
 
   @Schema(name = "AccessTokenResponse")
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -106,7 +108,27 @@ public class DevIssuerResource {
         throw new DevIssuer.OAuthError(400, "unsupported_grant_type",
             "only client_credentials is supported");
       }
-      DevIssuer.Issued t = issuer.issue(clientId, secret, scope);
+      // client secrets are guessable in principle: the endpoint shares the failure lockout
+      String ip = vertxRequest.getCurrent().request().remoteAddress() == null ? null
+          : vertxRequest.getCurrent().request().remoteAddress().hostAddress();
+      java.time.Duration locked = lockout.addressLocked(ip);
+      if (locked.isZero()) {
+        locked = lockout.clientLocked(clientId);
+      }
+      if (!locked.isZero()) {
+        return noStore(Response.fromResponse(BearerAuthFilter.tooManyRequests(locked)));
+      }
+      DevIssuer.Issued t;
+      try {
+        // over mTLS the token is bound to the client's certificate (RFC 8705 §3)
+        t = issuer.issue(clientId, secret, scope,
+            BearerAuthFilter.clientCertificateThumbprint(vertxRequest.getCurrent()));
+      } catch (DevIssuer.OAuthError e) {
+        if (e.status == 401) {
+          lockout.failure(ip, clientId.length() > 128 ? null : clientId);
+        }
+        throw e;
+      }
       return noStore(Response.ok(new TokenResponse(t.accessToken(), "Bearer", t.expiresIn(), t.scope())));
     } catch (DevIssuer.OAuthError e) {
       Response.ResponseBuilder b = Response.status(e.status)

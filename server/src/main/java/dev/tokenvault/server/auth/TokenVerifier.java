@@ -3,10 +3,9 @@ package dev.tokenvault.server.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import io.smallrye.jwt.auth.principal.JWTParser;
-import io.smallrye.jwt.auth.principal.ParseException;
-import jakarta.enterprise.context.ApplicationScoped;
+import com.nimbusds.jwt.JWTClaimsSet;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,11 +19,9 @@ import java.util.HexFormat;
  *
  * <h2>Verification</h2>
  *
- * smallrye-jwt ({@link JWTParser}) checks the signature against the configured key (the dev
- * issuer's JWKS file, the issuer's JWKS URI, or a static PEM key), the algorithm (RS256, ES256 or
- * PS256 only: {@code none} and HMAC are never accepted, since a public key is all we hold), {@code
- * iss}, {@code aud}, {@code exp} and {@code nbf} with a 30 s skew. {@link ClaimsValidator} then
- * applies the vault's own rules.
+ * {@link JwtValidator} checks the algorithm (RS256, PS256, ES256 only), the key, the signature,
+ * {@code iss}, {@code aud}, {@code exp}, {@code nbf} and {@code iat} with a 30 s skew, each
+ * failure with its reason. {@link ClaimsValidator} then applies the vault's own rules.
  *
  * <h2>Verified-token cache</h2>
  *
@@ -32,31 +29,26 @@ import java.util.HexFormat;
  * Caller}. An entry lives until {@code min(exp, now + MAX_CACHE_TTL)}, so a token is never
  * accepted after its expiry and a revoked token or retired key is honoured for at most {@link
  * #MAX_CACHE_TTL}. Failures are not cached (a forged token costs one signature check each time;
- * rate limiting, not this cache, is the defence against floods).
+ * the failure lockout, not this cache, is the defence against floods).
  */
-@ApplicationScoped
+@Singleton
 public class TokenVerifier {
-  private static final org.jboss.logging.Logger LOG =
-      org.jboss.logging.Logger.getLogger(TokenVerifier.class);
-
   /** Upper bound of how long a verified token is trusted without re-checking its signature. */
   static final Duration MAX_CACHE_TTL = Duration.ofMinutes(5);
   /** Bounds memory: ~10k live tokens is far more than any deployment's concurrent clients. */
   static final long MAX_CACHE_ENTRIES = 10_000;
   /** Tokens longer than this are refused unparsed (headers are limited to 16 KiB anyway). */
   static final int MAX_TOKEN_LENGTH = 8192;
+  /** A client id taken from an unverified token is dropped when longer than this. */
+  static final int MAX_UNVERIFIED_CLIENT_ID = 128;
 
-  private final JWTParser parser;
+  private final JwtValidator validator;
   private final Clock clock;
   private final Cache<String, Caller> cache;
 
   @Inject
-  public TokenVerifier(JWTParser parser) {
-    this(parser, Clock.systemUTC());
-  }
-
-  TokenVerifier(JWTParser parser, Clock clock) {
-    this.parser = parser;
+  public TokenVerifier(JwtValidator validator, Clock clock) {
+    this.validator = validator;
     this.clock = clock;
     this.cache = Caffeine.newBuilder()
         .maximumSize(MAX_CACHE_ENTRIES)
@@ -81,6 +73,11 @@ public class TokenVerifier {
         .build();
   }
 
+  /** True when a cache miss may fetch the issuer's keys over the network. */
+  public boolean remoteKeys() {
+    return validator.remoteKeys();
+  }
+
   /**
    * The cached caller of a token verified before and not yet expired, else null: a SHA-256 and a
    * map lookup, safe on the event loop.
@@ -96,7 +93,7 @@ public class TokenVerifier {
   /** The caller a raw bearer token stands for; throws {@link InvalidTokenException}. */
   public Caller verify(String raw) {
     if (raw == null || raw.isEmpty() || raw.length() > MAX_TOKEN_LENGTH) {
-      throw new InvalidTokenException("the access token is malformed");
+      throw new InvalidTokenException(AuthFailureReason.MALFORMED, "empty or oversized token");
     }
     String key = sha256(raw);
     Caller cached = cache.getIfPresent(key);
@@ -104,31 +101,36 @@ public class TokenVerifier {
     if (cached != null && now.isBefore(cached.expiresAt())) {
       return cached;
     }
-    Caller caller;
-    try {
-      caller = ClaimsValidator.toCaller(parser.parse(raw));
-    } catch (ParseException e) {
-      // The reason (bad signature, wrong issuer, expired...) helps operators, never callers. It
-      // names claims, never the token.
-      LOG.debugf("token verification failed: %s", rootMessage(e));
-      throw new InvalidTokenException("the access token is invalid or expired");
-    }
+    Caller caller = ClaimsValidator.toCaller(validator.validate(raw));
     if (!now.isBefore(caller.expiresAt())) {
-      throw new InvalidTokenException("the access token is invalid or expired");
+      throw new InvalidTokenException(AuthFailureReason.EXPIRED, "exp has passed");
     }
     cache.put(key, caller);
     return caller;
   }
 
-  private static String rootMessage(Throwable t) {
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+  /**
+   * The {@code client_id} (or {@code azp}) of a token that failed verification, if its payload
+   * parses: attacker-controlled, so only for counting failures and for detectors. Null otherwise.
+   */
+  public static String unverifiedClientId(String raw) {
+    if (raw == null || raw.length() > MAX_TOKEN_LENGTH) {
+      return null;
     }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    try {
+      JWTClaimsSet claims = com.nimbusds.jwt.JWTParser.parse(raw).getJWTClaimsSet();
+      String id = claims == null ? null : ClaimsValidator.clientId(claims);
+      if (id == null || id.length() > MAX_UNVERIFIED_CLIENT_ID
+          || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        return null;
+      }
+      return id;
+    } catch (java.text.ParseException | RuntimeException e) {
+      return null;
+    }
   }
 
-  private static String sha256(String raw) {
+  static String sha256(String raw) {
     try {
       return HexFormat.of().formatHex(
           MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8)));

@@ -25,6 +25,9 @@ import org.jboss.logging.MDC;
  *       tokens or values), {@code X-Content-Type-Options: nosniff}, HSTS;
  *   <li>a 413 problem for a declared {@code Content-Length} over the body limit, before the body is
  *       read (a chunked body over the limit is cut by Vert.x with a bare 413);
+ *   <li>a 431 problem when the request's headers together exceed {@link #MAX_HEADER_BYTES} (the
+ *       HTTP decoder's own limit is set higher, since it answers a bare 431);
+ *   <li>404 for Quarkus' own {@code /q/} paths (metrics, dev tools): nothing there is public;
  *   <li>one access-log line per request: method, path without query, status, duration. Never
  *       headers, query strings or bodies;
  *   <li>a problem+json 404 for paths no route serves.
@@ -34,6 +37,8 @@ import org.jboss.logging.MDC;
 public class HttpPipeline {
   private static final Logger ACCESS = Logger.getLogger("tokenvault.access");
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** 16 KiB of headers: a bearer token is at most 8 KiB ({@code TokenVerifier}), the rest is slack. */
+  static final int MAX_HEADER_BYTES = 16 * 1024;
 
   @Inject
   @ConfigProperty(name = "quarkus.http.limits.max-body-size")
@@ -60,6 +65,19 @@ public class HttpPipeline {
     String path = rc.request().path();
     rc.addEndHandler(v -> ACCESS.infof("method=%s path=%s status=%d durationMicros=%d",
         method, path, res.getStatusCode(), (System.nanoTime() - start) / 1000));
+    if (path.startsWith("/q/") || path.equals("/q")) {
+      send(rc, Problem.ofRequest(id, 404, "not_found", "no route serves this path"));
+      return;
+    }
+    int headerBytes = 0;
+    for (var h : rc.request().headers()) {
+      headerBytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    if (headerBytes > MAX_HEADER_BYTES) {
+      send(rc, Problem.ofRequest(id, 431, "request_headers_too_large",
+          "the request headers are larger than " + MAX_HEADER_BYTES + " bytes"));
+      return;
+    }
     String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       long n;
@@ -84,7 +102,7 @@ public class HttpPipeline {
   static void send(RoutingContext rc, Problem p) {
     try {
       HttpServerResponse res = rc.response();
-      if (p.status() == 413 && rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      if ((p.status() == 413 || p.status() == 431) && rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
         // the unread body makes the HTTP/1.x connection unusable (HTTP/2 resets the stream itself)
         res.putHeader(HttpHeaders.CONNECTION, "close");
       }

@@ -3,56 +3,67 @@ package dev.tokenvault.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
-import io.smallrye.jwt.auth.principal.JWTParser;
-import io.smallrye.jwt.auth.principal.ParseException;
-import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.time.Clock;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import javax.crypto.SecretKey;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.junit.jupiter.api.Test;
 
 class TokenVerifierTest {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final RSAKey KEY = generate();
 
-  final MutableClock clock = new MutableClock(T0);
-  final FakeParser parser = new FakeParser();
-  final TokenVerifier verifier = new TokenVerifier(parser, clock);
+  final TestJwts.MutableClock clock = new TestJwts.MutableClock(T0);
+  final CountingKeys keys = new CountingKeys(new JWKSet(KEY.toPublicJWK()));
+  final TokenVerifier verifier = new TokenVerifier(
+      new JwtValidator(keys, TestJwts.ISSUER, TestJwts.AUDIENCE, Duration.ofSeconds(30), clock), clock);
+
+  static RSAKey generate() {
+    try {
+      return new RSAKeyGenerator(2048).keyID("k1").generate();
+    } catch (com.nimbusds.jose.JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  String token(com.nimbusds.jwt.JWTClaimsSet claims) {
+    return TestJwts.sign(KEY, JWSAlgorithm.RS256, claims);
+  }
 
   @Test
   void aTokenIsVerifiedOnceThenServedFromTheCache() {
-    parser.claims.put("good", claims("merchant", T0.plusSeconds(600)).scope("payments.read audit.read"));
-    Caller first = verifier.verify("good");
-    Caller second = verifier.verify("good");
-    assertThat(parser.calls).isEqualTo(1);
+    String good = token(TestJwts.claims(T0, "payments.read audit.read").build());
+    Caller first = verifier.verify(good);
+    Caller second = verifier.verify(good);
+    assertThat(keys.reads).isEqualTo(1);
     assertThat(second).isEqualTo(first);
+    assertThat(verifier.cached(good)).isEqualTo(first);
     assertThat(first.scopes()).containsExactly("payments.read", "audit.read");
     assertThat(first.clientId()).isEqualTo("merchant");
     assertThat(first.namespace().name()).isEqualTo("default");
+    assertThat(first.certificateThumbprint()).isNull();
   }
 
   @Test
   void aCachedTokenIsRefusedOnceItExpires() {
-    parser.claims.put("short", claims("merchant", T0.plusSeconds(60)));
-    verifier.verify("short");
+    String shortLived = token(TestJwts.claims(T0, "a").expirationTime(java.util.Date.from(T0.plusSeconds(60))).build());
+    verifier.verify(shortLived);
     clock.advance(Duration.ofSeconds(61));
-    assertThatThrownBy(() -> verifier.verify("short")).isInstanceOf(InvalidTokenException.class);
+    assertThat(verifier.cached(shortLived)).isNull();
+    assertThatThrownBy(() -> verifier.verify(shortLived)).isInstanceOf(InvalidTokenException.class)
+        .extracting(e -> ((InvalidTokenException) e).reason()).isEqualTo(AuthFailureReason.EXPIRED);
   }
 
   @Test
   void failuresAreNotCached() {
-    assertThatThrownBy(() -> verifier.verify("forged")).isInstanceOf(InvalidTokenException.class);
-    assertThatThrownBy(() -> verifier.verify("forged")).isInstanceOf(InvalidTokenException.class);
-    assertThat(parser.calls).isEqualTo(2);
+    String forged = token(TestJwts.claims(T0, "a").build()).replaceAll(".{4}$", "AAAA");
+    assertThatThrownBy(() -> verifier.verify(forged)).isInstanceOf(InvalidTokenException.class);
+    assertThatThrownBy(() -> verifier.verify(forged)).isInstanceOf(InvalidTokenException.class);
+    assertThat(keys.reads).isEqualTo(2);
   }
 
   @Test
@@ -60,155 +71,72 @@ class TokenVerifierTest {
     assertThatThrownBy(() -> verifier.verify("")).isInstanceOf(InvalidTokenException.class);
     assertThatThrownBy(() -> verifier.verify("x".repeat(TokenVerifier.MAX_TOKEN_LENGTH + 1)))
         .isInstanceOf(InvalidTokenException.class);
-    assertThat(parser.calls).isZero();
+    assertThat(keys.reads).isZero();
   }
 
   @Test
   void scopesComeFromScopeOrScp() {
-    parser.claims.put("scp-list", claims("c", T0.plusSeconds(60)).with("scp", List.of("a", "b")));
-    parser.claims.put("scp-string", claims("c", T0.plusSeconds(60)).with("scp", "c d"));
-    assertThat(verifier.verify("scp-list").scopes()).containsExactly("a", "b");
-    assertThat(verifier.verify("scp-string").scopes()).containsExactly("c", "d");
+    String list = token(TestJwts.claims(T0, null).claim("scp", List.of("a", "b")).build());
+    String string = token(TestJwts.claims(T0, null).claim("scp", "c d").build());
+    assertThat(verifier.verify(list).scopes()).containsExactly("a", "b");
+    assertThat(verifier.verify(string).scopes()).containsExactly("c", "d");
   }
 
   @Test
   void theVaultsOwnClaimRules() {
-    parser.claims.put("no-sub", claims("c", T0.plusSeconds(60)).with("sub", null));
-    parser.claims.put("no-exp", claims("c", T0.plusSeconds(60)).with("exp", null));
-    parser.claims.put("bad-ns", claims("c", T0.plusSeconds(60)).with(ClaimsValidator.NAMESPACE_CLAIM, "Bad NS"));
-    parser.claims.put("ns", claims("c", T0.plusSeconds(60)).with(ClaimsValidator.NAMESPACE_CLAIM, "shop-1"));
-    parser.claims.put("azp", claims("c", T0.plusSeconds(60)).with("client_id", null).with("azp", "web"));
-    assertThatThrownBy(() -> verifier.verify("no-sub")).isInstanceOf(InvalidTokenException.class);
-    assertThatThrownBy(() -> verifier.verify("no-exp")).isInstanceOf(InvalidTokenException.class);
-    assertThatThrownBy(() -> verifier.verify("bad-ns")).isInstanceOf(InvalidTokenException.class);
-    assertThat(verifier.verify("ns").namespace().name()).isEqualTo("shop-1");
-    assertThat(verifier.verify("azp").clientId()).isEqualTo("web");
+    String noSub = token(TestJwts.claims(T0, "a").subject(null).build());
+    String noExp = token(TestJwts.claims(T0, "a").expirationTime(null).build());
+    String badNs = token(TestJwts.claims(T0, "a").claim(ClaimsValidator.NAMESPACE_CLAIM, "Bad NS").build());
+    String ns = token(TestJwts.claims(T0, "a").claim(ClaimsValidator.NAMESPACE_CLAIM, "shop-1").build());
+    String azp = token(TestJwts.claims(T0, "a").claim("client_id", null).claim("azp", "web").build());
+    assertThatThrownBy(() -> verifier.verify(noSub)).isInstanceOf(InvalidTokenException.class);
+    assertThatThrownBy(() -> verifier.verify(noExp)).isInstanceOf(InvalidTokenException.class);
+    assertThatThrownBy(() -> verifier.verify(badNs)).isInstanceOf(InvalidTokenException.class);
+    assertThat(verifier.verify(ns).namespace().name()).isEqualTo("shop-1");
+    assertThat(verifier.verify(azp).clientId()).isEqualTo("web");
   }
 
-  static Claims claims(String client, Instant exp) {
-    return new Claims().with("sub", client).with("client_id", client).with("exp", exp.getEpochSecond());
+  @Test
+  void aCertificateBoundTokenCarriesItsThumbprint() {
+    String bound = token(TestJwts.claims(T0, "a").claim("cnf", Map.of("x5t#S256", "abc_-")).build());
+    assertThat(verifier.verify(bound).certificateThumbprint()).isEqualTo("abc_-");
+    String otherMethod = token(TestJwts.claims(T0, "a").claim("cnf", Map.of("jkt", "x")).build());
+    assertThatThrownBy(() -> verifier.verify(otherMethod)).isInstanceOf(InvalidTokenException.class)
+        .extracting(e -> ((InvalidTokenException) e).reason()).isEqualTo(AuthFailureReason.CERTIFICATE_BINDING);
   }
 
-  /** A token's claims, as smallrye-jwt would hand them over after verification. */
-  static final class Claims implements JsonWebToken {
-    final Map<String, Object> map = new HashMap<>();
-
-    Claims with(String k, Object v) {
-      if (v == null) {
-        map.remove(k);
-      } else {
-        map.put(k, v);
-      }
-      return this;
-    }
-
-    Claims scope(String s) {
-      return with("scope", s);
-    }
-
-    @Override
-    public String getName() {
-      return (String) map.get("sub");
-    }
-
-    @Override
-    public Set<String> getClaimNames() {
-      return map.keySet();
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> T getClaim(String name) {
-      return (T) map.get(name);
-    }
-
-    @Override
-    public long getExpirationTime() {
-      Object v = map.get("exp");
-      return v == null ? 0 : ((Number) v).longValue();
-    }
+  @Test
+  void theClientIdOfAnUnverifiedTokenIsReadOnlyWhenItParses() {
+    String forged = token(TestJwts.claims(T0, "a").build()).replaceAll(".{4}$", "AAAA");
+    assertThat(TokenVerifier.unverifiedClientId(forged)).isEqualTo("merchant");
+    assertThat(TokenVerifier.unverifiedClientId("garbage")).isNull();
+    String weird = token(TestJwts.claims(T0, "a").claim("client_id", "x y\n").build());
+    assertThat(TokenVerifier.unverifiedClientId(weird)).isNull();
   }
 
-  /** Stands in for smallrye-jwt: known raw strings verify, everything else fails. */
-  static final class FakeParser implements JWTParser {
-    final Map<String, Claims> claims = new HashMap<>();
-    int calls;
+  /** Fixed keys that count how often the validator asked for them. */
+  static final class CountingKeys extends IssuerKeys {
+    final JWKSet set;
+    int reads;
 
-    @Override
-    public JsonWebToken parse(String token) throws ParseException {
-      calls++;
-      Claims c = claims.get(token);
-      if (c == null) {
-        throw new ParseException("signature verification failed");
-      }
-      return c;
+    CountingKeys(JWKSet set) {
+      this.set = set;
     }
 
     @Override
-    public JsonWebToken parse(String token, JWTAuthContextInfo context) {
-      throw new UnsupportedOperationException();
+    public JWKSet current() {
+      reads++;
+      return set;
     }
 
     @Override
-    public JsonWebToken verify(String token, PublicKey key) {
-      throw new UnsupportedOperationException();
+    public boolean refresh() {
+      return false;
     }
 
     @Override
-    public JsonWebToken verify(String token, SecretKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public JsonWebToken verify(String token, String secret) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, PrivateKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, SecretKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, String secret) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public JsonWebToken parseOnly(String token) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
+    public boolean remote() {
+      return false;
     }
   }
 }

@@ -49,9 +49,14 @@ final class DevTokens {
 
   /** A dev-issuer token of the admin client narrowed to {@code scopes}. */
   static String token(VaultServer server, String scopes) {
+    return token(server, "admin", scopes);
+  }
+
+  /** A dev-issuer token of {@code client} ({@code merchant} or {@code admin}) narrowed to {@code scopes}. */
+  static String token(VaultServer server, String client, String scopes) {
     HttpResponse<String> r = server.http().postForm("/oauth2/token",
         "grant_type=client_credentials&scope=" + URLEncoder.encode(scopes, StandardCharsets.UTF_8),
-        basic("admin", secret(server.dataDir, "admin")));
+        basic(client, secret(server.dataDir, client)));
     if (r.statusCode() != 200) {
       throw new AssertionError("token endpoint answered " + r.statusCode() + ": " + r.body());
     }

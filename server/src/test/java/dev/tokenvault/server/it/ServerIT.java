@@ -40,7 +40,10 @@ class ServerIT {
 
   @BeforeAll
   void start() {
-    server = VaultServer.fresh("server", Map.of()).start();
+    // many invalid tokens from one address on purpose: the failure lockout is AbuseControlsIT's
+    server = VaultServer.fresh("server", Map.of(
+        "tokenvault.rate-limit.auth-failures.max-attempts", "1000",
+        "tokenvault.rate-limit.auth-failures.max-attempts-per-address", "1000")).start();
     http = server.http();
   }
 
