@@ -7,6 +7,7 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +50,7 @@ public record AuditCheckpoint(
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern COMPACT =
-      Pattern.compile("tvcp1\\.([0-9]{1,19})\\.([0-9a-f]{64})\\.([0-9]{1,19})\\.([0-9]{1,19})"
+      Pattern.compile("tvcp1\\.([0-9]{1,19})\\.([A-Za-z0-9_-]{43})\\.([0-9]{1,19})\\.([0-9]{1,12})"
           + "\\.([A-Za-z0-9_-]{1,64})\\.([A-Za-z0-9_-]{1,200})");
 
   static final String F_HEAD_SEQUENCE = "checkpoint:head-sequence";
@@ -71,7 +72,7 @@ public record AuditCheckpoint(
     if (!KID.matcher(kid).matches()) {
       throw new IllegalArgumentException("a kid is 1-64 characters of A-Z a-z 0-9 - _");
     }
-    time = Instant.ofEpochMilli(time.toEpochMilli());
+    time = Instant.ofEpochSecond(time.getEpochSecond());
   }
 
   /** Signs the head with {@code key} (the vault's signing key {@code kid}). */
@@ -112,24 +113,27 @@ public record AuditCheckpoint(
 
   /**
    * The signed bytes: UTF-8 of {@code tokenvault-audit-checkpoint-v1 LF headSequence LF headHash
-   * LF eventCount LF time-in-epoch-milliseconds LF kid}. Every field is a decimal number, hex or a
+   * LF eventCount LF time-in-epoch-seconds LF kid}. Every field is a decimal number, hex or a
    * kid (no LF possible), so the encoding is unambiguous.
    */
   public byte[] signingInput() {
     return (CONTEXT + "\n" + headSequence + "\n" + headHash + "\n" + eventCount + "\n"
-            + time.toEpochMilli() + "\n" + kid)
+            + time.getEpochSecond() + "\n" + kid)
         .getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * One printable token, {@code tvcp1.<headSequence>.<headHash>.<eventCount>.<epochMillis>.<kid>.
-   * <signature>}: what the vault logs at each checkpoint and what {@code tokenvault audit verify
-   * --checkpoint} takes.
+   * One printable token, {@code tvcp1.<headSequence>.<headHash>.<eventCount>.<epochSeconds>.<kid>.
+   * <signature>} with the hash in base64url: what the vault logs at each checkpoint and what
+   * {@code tokenvault audit verify --checkpoints} reads. No long decimal runs (a hex hash or epoch
+   * milliseconds could look like a card number to the log redaction filter and be masked).
    */
   public String compact() {
-    return "tvcp1." + headSequence + "." + headHash + "." + eventCount + "." + time.toEpochMilli()
-        + "." + kid + "." + signature;
+    return "tvcp1." + headSequence + "." + B64.encodeToString(HexFormat.of().parseHex(headHash))
+        + "." + eventCount + "." + time.getEpochSecond() + "." + kid + "." + signature;
   }
+
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   /** Parses {@link #compact()}; empty when the text is not a checkpoint. */
   public static Optional<AuditCheckpoint> parseCompact(String text) {
@@ -138,8 +142,9 @@ public record AuditCheckpoint(
       return Optional.empty();
     }
     try {
-      return Optional.of(new AuditCheckpoint(Long.parseLong(m.group(1)), m.group(2),
-          Long.parseLong(m.group(3)), Instant.ofEpochMilli(Long.parseLong(m.group(4))),
+      String hash = HexFormat.of().formatHex(Base64.getUrlDecoder().decode(m.group(2)));
+      return Optional.of(new AuditCheckpoint(Long.parseLong(m.group(1)), hash,
+          Long.parseLong(m.group(3)), Instant.ofEpochSecond(Long.parseLong(m.group(4))),
           m.group(5), m.group(6)));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
@@ -152,7 +157,7 @@ public record AuditCheckpoint(
     fields.put(F_HEAD_SEQUENCE, Long.toString(headSequence));
     fields.put(F_HEAD_HASH, headHash);
     fields.put(F_EVENT_COUNT, Long.toString(eventCount));
-    fields.put(F_TIME, Long.toString(time.toEpochMilli()));
+    fields.put(F_TIME, Long.toString(time.getEpochSecond()));
     fields.put(F_SIGNATURE, signature);
     return AuditEvent.builder(AuditAction.AUDIT_CHECKPOINT, actor, time)
         .key(kid, null)
@@ -174,7 +179,7 @@ public record AuditCheckpoint(
           Long.parseLong(f.get(F_HEAD_SEQUENCE)),
           f.get(F_HEAD_HASH),
           Long.parseLong(f.get(F_EVENT_COUNT)),
-          Instant.ofEpochMilli(Long.parseLong(f.get(F_TIME))),
+          Instant.ofEpochSecond(Long.parseLong(f.get(F_TIME))),
           e.keyId(),
           f.get(F_SIGNATURE)));
     } catch (RuntimeException ex) {
