@@ -54,6 +54,8 @@ public class MetricsResource {
   @Inject PrometheusMeterRegistry prometheus;
   @Inject TokenVerifier verifier;
   @Inject CurrentVertxRequest vertxRequest;
+  @Inject jakarta.enterprise.event.Event<dev.tokenvault.server.auth.AuthenticationFailed> failures;
+  @Inject java.time.Clock clock;
 
   @ConfigProperty(name = "tokenvault.metrics.scraper-subjects")
   Optional<List<String>> scraperSubjects;
@@ -88,6 +90,9 @@ public class MetricsResource {
     try {
       caller = verifier.verify(raw);
     } catch (InvalidTokenException e) {
+      var req = vertxRequest.getCurrent().request();
+      failures.fire(new dev.tokenvault.server.auth.AuthenticationFailed("invalid_token", null,
+          req.remoteAddress() == null ? null : req.remoteAddress().hostAddress(), clock.instant()));
       return challenge(401, REALM + ", error=\"invalid_token\"", "invalid_token", e.getMessage());
     }
     if (!caller.hasScope(Scopes.AUDIT_READ)) {
