@@ -19,8 +19,8 @@ public final class TokenvaultMain {
   public static void main(String... args) {
     if (args.length > 0 && args[0].equals("audit")) {
       // offline audit tools (./tokenvault audit ...): no HTTP listener, no Quarkus start
-      System.exit(dev.tokenvault.server.cli.AuditCli.run(
-          java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+      dev.tokenvault.server.cli.AuditCli.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
     }
     bootstrap = Bootstrap.run(Clock.systemUTC());
     Quarkus.run(args);

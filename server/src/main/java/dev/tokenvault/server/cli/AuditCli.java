@@ -9,7 +9,8 @@ import dev.tokenvault.core.audit.AuditVerifier;
 import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.keys.LocalKeyManager;
 import dev.tokenvault.core.vault.OfflineKeys;
-import dev.tokenvault.store.jdbc.SqliteStore;
+import dev.tokenvault.core.store.TokenStore;
+import dev.tokenvault.server.wiring.OfflineStores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,11 @@ public final class AuditCli {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private AuditCli() {}
+
+  /** The command line: runs and exits with the status (the only console output of the server). */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
 
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || !(args[0].equals("verify") || args[0].equals("export"))) {
@@ -93,7 +99,7 @@ public final class AuditCli {
       err.println("tokenvault audit: no vault database at " + db);
       return 2;
     }
-    try (SqliteStore store = SqliteStore.open(db)) {
+    try (TokenStore store = OfflineStores.sqlite(db)) {
       if (args[0].equals("export")) {
         return export(store, from, to, out);
       }
@@ -134,7 +140,7 @@ public final class AuditCli {
     }
   }
 
-  private static int export(SqliteStore store, Instant from, Instant to, PrintStream out)
+  private static int export(TokenStore store, Instant from, Instant to, PrintStream out)
       throws IOException {
     long after = 0;
     while (true) {
