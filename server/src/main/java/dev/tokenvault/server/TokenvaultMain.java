@@ -17,6 +17,11 @@ public final class TokenvaultMain {
   static volatile Bootstrap.Result bootstrap;
 
   public static void main(String... args) {
+    if (args.length > 0 && args[0].equals("audit")) {
+      // offline audit tools (./tokenvault audit ...): no HTTP listener, no Quarkus start
+      dev.tokenvault.server.cli.AuditCli.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     bootstrap = Bootstrap.run(Clock.systemUTC());
     Quarkus.run(args);
   }

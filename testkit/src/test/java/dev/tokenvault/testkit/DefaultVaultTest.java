@@ -336,8 +336,11 @@ class DefaultVaultTest {
         org.assertj.core.api.Assertions.catchThrowable(
             () -> await(vault.detokenize(NS, t, TestContexts.merchant())));
     assertThat(thrown).isInstanceOf(CompletionException.class);
-    assertThat(thrown.getCause())
-        .isInstanceOf(dev.tokenvault.core.store.StoreException.class);
+    assertThat(thrown.getCause()).isInstanceOf(VaultException.class);
+    VaultException e = (VaultException) thrown.getCause();
+    assertThat(e.kind()).isEqualTo(VaultException.Kind.UNAVAILABLE);
+    assertThat(e.code()).isEqualTo("audit_unavailable");
+    assertThat(e.getCause()).isInstanceOf(dev.tokenvault.core.store.StoreException.class);
   }
 
   @Test

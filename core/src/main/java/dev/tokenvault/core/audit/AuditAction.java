@@ -16,4 +16,8 @@ public final class AuditAction {
   public static final String DECRYPT = "Decrypt";
   public static final String ROTATE_KEY = "RotateKey";
   public static final String AUTH_FAILURE = "AuthFailure";
+  /** The vault signed the chain's head ({@link AuditCheckpoint}). */
+  public static final String AUDIT_CHECKPOINT = "AuditCheckpoint";
+  /** An in-process detector raised a security alert (the detector is the event's error code). */
+  public static final String SECURITY_ALERT = "SecurityAlert";
 }

@@ -68,6 +68,7 @@ public final class DefaultVault implements Vault {
   private final Clock clock;
   private final KeyRing keys;
   private final ExecutorService ownedExecutor;
+  private final VaultListener listener;
   private final SecureRandom random = new SecureRandom();
 
   private DefaultVault(Builder b) {
@@ -76,13 +77,15 @@ public final class DefaultVault implements Vault {
     this.processor = Objects.requireNonNull(b.processor, "processor");
     this.clock = Objects.requireNonNull(b.clock, "clock");
     this.ownedExecutor = b.blockingExecutor == null ? newKeyManagerPool() : null;
+    this.listener = Objects.requireNonNull(b.listener, "listener");
     this.keys =
         new KeyRing(
             Objects.requireNonNull(b.keyManager, "keyManager"),
             store,
             clock,
             b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor,
-            b.keyRingSettings);
+            b.keyRingSettings,
+            listener);
   }
 
   public static Builder builder() {
@@ -175,8 +178,7 @@ public final class DefaultVault implements Vault {
     return live(ns, token, AuditAction.GET_TOKEN_METADATA, ctx)
         .thenCompose(
             r ->
-                store
-                    .append(event(AuditAction.GET_TOKEN_METADATA, ctx, ns, token).build())
+                audit(event(AuditAction.GET_TOKEN_METADATA, ctx, ns, token).build())
                     .thenApply(v -> TokenMetadata.of(r)));
   }
 
@@ -186,12 +188,13 @@ public final class DefaultVault implements Vault {
         .thenCompose(r -> open(r, AuditAction.DETOKENIZE, ctx).thenApply(v -> new Opened(r, v)))
         .thenCompose(
             o ->
-                store
-                    .append(
-                        event(AuditAction.DETOKENIZE, ctx, ns, token)
-                            .key(o.record.dataKeyId(), null)
-                            .build())
-                    .thenApply(v -> new Detokenized(TokenMetadata.of(o.record), o.value)));
+                audit(event(AuditAction.DETOKENIZE, ctx, ns, token)
+                        .key(o.record.dataKeyId(), null)
+                        .build())
+                    .thenApply(v -> {
+                      listener.detokenized(ctx, token);
+                      return new Detokenized(TokenMetadata.of(o.record), o.value);
+                    }));
   }
 
   private record Opened(TokenRecord record, SensitiveValue value) {}
@@ -334,6 +337,7 @@ public final class DefaultVault implements Vault {
                 return CompletableFuture.completedFuture(
                     SensitiveValue.parse(r.type(), new String(clear, StandardCharsets.US_ASCII)));
               } catch (InvalidCiphertextException | IllegalArgumentException e) {
+                listener.integrityFailure("record_integrity_failure");
                 return denied(
                     action,
                     ctx,
@@ -367,10 +371,34 @@ public final class DefaultVault implements Vault {
       Outcome outcome) {
     AuditEvent event = event(action, ctx, ns, token).outcome(outcome, error.code()).build();
     CompletableFuture<T> result = new CompletableFuture<>();
+    audit(event)
+        .whenComplete(
+            (v, e) -> result.completeExceptionally(e == null ? error : KeyRing.unwrapCompletion(e)));
+    return result;
+  }
+
+  /**
+   * Appends the audit event of a read or a refusal. Fail closed: when the event cannot be written,
+   * the stage fails with {@code audit_unavailable} (503) and the caller returns nothing.
+   */
+  private CompletionStage<Void> audit(AuditEvent event) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
     store
         .append(event)
         .whenComplete(
-            (v, e) -> result.completeExceptionally(e == null ? error : KeyRing.unwrapCompletion(e)));
+            (v, e) -> {
+              if (e == null) {
+                result.complete(null);
+                return;
+              }
+              listener.auditWriteFailed(event.eventName());
+              result.completeExceptionally(
+                  new VaultException(
+                      VaultException.Kind.UNAVAILABLE,
+                      "audit_unavailable",
+                      "the audit trail cannot be written; the request was refused",
+                      KeyRing.unwrapCompletion(e)));
+            });
     return result;
   }
 
@@ -413,8 +441,15 @@ public final class DefaultVault implements Vault {
     private Clock clock = Clock.systemUTC();
     private java.util.concurrent.Executor blockingExecutor;
     private KeyRingSettings keyRingSettings = KeyRingSettings.DEFAULTS;
+    private VaultListener listener = VaultListener.NONE;
 
     private Builder() {}
+
+    /** Told about detokenizations, integrity and audit failures, data-key cache use. */
+    public Builder listener(VaultListener v) {
+      this.listener = v;
+      return this;
+    }
 
     public Builder keyManager(KeyManager v) {
       this.keyManager = v;

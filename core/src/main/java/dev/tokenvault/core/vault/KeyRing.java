@@ -62,6 +62,7 @@ final class KeyRing {
   private final Clock clock;
   private final Executor blockingExecutor;
   private final KeyRingSettings settings;
+  private final VaultListener listener;
 
   private final ConcurrentHashMap<Namespace, CompletableFuture<ActiveKey>> current =
       new ConcurrentHashMap<>();
@@ -78,6 +79,17 @@ final class KeyRing {
       Clock clock,
       Executor blockingExecutor,
       KeyRingSettings settings) {
+    this(keyManager, store, clock, blockingExecutor, settings, VaultListener.NONE);
+  }
+
+  KeyRing(
+      KeyManager keyManager,
+      TokenStore store,
+      Clock clock,
+      Executor blockingExecutor,
+      KeyRingSettings settings,
+      VaultListener listener) {
+    this.listener = listener;
     this.keyManager = keyManager;
     this.store = store;
     this.clock = clock;
@@ -172,6 +184,12 @@ final class KeyRing {
 
   /** The AEAD of data key {@code keyId}, which must belong to {@code namespace}. */
   CompletionStage<Aead> keyForDecryption(String keyId, Namespace namespace, RequestContext ctx) {
+    CompletableFuture<Aead> hit = unwrapped.getIfPresent(keyId);
+    if (hit != null) {
+      listener.dataKeyCacheHit();
+      return hit;
+    }
+    listener.dataKeyCacheMiss();
     return unwrapped.get(keyId, (id, executor) -> unwrap(id, namespace, ctx));
   }
 
@@ -373,6 +391,9 @@ final class KeyRing {
         cause instanceof KeyManagerException.Unavailable
             ? "key_manager_unavailable"
             : "key_integrity_failure";
+    if (!(cause instanceof KeyManagerException.Unavailable)) {
+      listener.integrityFailure(code);
+    }
     AuditEvent failed =
         AuditEvent.builder(AuditAction.DECRYPT, ctx, clock.instant())
             .namespace(record.namespace().name())

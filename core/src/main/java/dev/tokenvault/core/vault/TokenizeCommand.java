@@ -56,7 +56,8 @@ public record TokenizeCommand(
     }
     Map<String, String> copy = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : metadata.entrySet()) {
-      if (e.getKey() == null || !KEY.matcher(e.getKey()).matches()) {
+      if (e.getKey() == null || !KEY.matcher(e.getKey()).matches()
+          || containsCardNumber(e.getKey())) {
         throw new InvalidValueException(
             "invalid_metadata_key",
             "metadata",

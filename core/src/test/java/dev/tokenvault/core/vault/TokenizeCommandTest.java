@@ -106,6 +106,9 @@ class TokenizeCommandTest {
     Map<String, String> nullKey = new HashMap<>();
     nullKey.put(null, "v");
     assertRejected(() -> command(null, nullKey)).isEqualTo("invalid_metadata_key");
+    // a card number as a key would be stored in clear like a value (found by AuditMonitoringIT)
+    assertRejected(() -> command(null, Map.of("4111111111111111", "1")))
+        .isEqualTo("invalid_metadata_key");
   }
 
   @Test

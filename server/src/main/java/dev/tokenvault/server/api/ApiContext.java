@@ -40,6 +40,10 @@ public class ApiContext {
     if (ua != null && ua.length() > MAX_USER_AGENT) {
       ua = ua.substring(0, MAX_USER_AGENT);
     }
+    if (ua != null) {
+      // the User-Agent is the client's free text and lands in the audit trail: mask card numbers
+      ua = dev.tokenvault.server.logging.Redactor.redact(ua);
+    }
     return new RequestContext(c.subject(), c.clientId(), List.copyOf(c.scopes()), ip, ua,
         clientCertSubject(req), RequestIds.of(rc));
   }

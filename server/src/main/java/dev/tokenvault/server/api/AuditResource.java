@@ -1,7 +1,12 @@
 package dev.tokenvault.server.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.tokenvault.core.audit.AuditChainVerifier;
+import dev.tokenvault.core.audit.AuditCheckpoint;
+import dev.tokenvault.core.audit.AuditCheckpointer;
+import dev.tokenvault.core.audit.AuditVerifier;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.store.KeyPurpose;
+import dev.tokenvault.core.vault.Vault;
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.AuditLog;
 import dev.tokenvault.core.audit.AuditQuery;
@@ -37,6 +42,8 @@ public class AuditResource {
   static final int DEFAULT_LIMIT = 100;
 
   @Inject AuditLog auditLog;
+  @Inject Vault vault;
+  @Inject AuditCheckpointer checkpointer;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @Schema(name = "AuditEvent")
@@ -83,10 +90,15 @@ public class AuditResource {
   public record Verification(
       boolean valid,
       long eventsChecked,
-      @Schema(description = "hash of the last event checked: record it elsewhere to detect truncation")
-      String headHash,
+      @Schema(description = "sequence of the last event checked") long headSequence,
+      @Schema(description = "hash of the last event checked") String headHash,
+      @Schema(description = "signed checkpoints checked (signature and head)") long checkpointsChecked,
       Long firstBrokenSequence,
-      @Schema(description = "hash_mismatch, link_mismatch or sequence_out_of_order") String reason) {}
+      @Schema(description = "hash_mismatch, link_mismatch, sequence_out_of_order, "
+          + "checkpoint_signature_invalid, checkpoint_malformed, checkpoint_key_unknown, "
+          + "checkpoint_mismatch or truncated") String reason,
+      @Schema(description = "the newest valid signed checkpoint, compact form (docs/audit.md)")
+      String lastCheckpoint) {}
 
   @GET
   @RequiresScope(Scopes.AUDIT_READ)
@@ -132,10 +144,19 @@ public class AuditResource {
   @SecurityRequirement(name = "bearer", scopes = Scopes.AUDIT_READ)
   @APIResponse(responseCode = "200", description = "the result of the check")
   public CompletionStage<Verification> verify() {
-    // core's verifier pages through the log; each page's stage chains the next (non-blocking)
-    return AuditChainVerifier.verify(auditLog).thenApply(v -> new Verification(v.intact(),
-        v.eventsChecked(), v.headHash(), v.brokenAtSequence() < 0 ? null : v.brokenAtSequence(),
-        v.reason()));
+    // core's verifier pages through the log; each page's stage chains the next (non-blocking).
+    // The last checkpoint this process signed is trusted from memory: a log truncated behind the
+    // vault's back (checkpoint events included) no longer reaches it.
+    AuditCheckpoint last = checkpointer.last();
+    RequestContext system = RequestContext.system("audit-verify");
+    AuditVerifier verifier = new AuditVerifier(auditLog,
+        kid -> vault.findVaultKeyPair(KeyPurpose.SIGNING, kid, system)
+            .thenApply(found -> found.map(k -> k.publicKey())),
+        last == null ? List.of() : List.of(last));
+    return verifier.verify().thenApply(v -> new Verification(v.valid(), v.eventsChecked(),
+        v.headSequence(), v.headHash(), v.checkpointsChecked(),
+        v.brokenAtSequence() < 0 ? null : v.brokenAtSequence(), v.reason(),
+        v.lastCheckpoint() == null ? null : v.lastCheckpoint().compact()));
   }
 
   private static long number(String s, String field, long fallback) {

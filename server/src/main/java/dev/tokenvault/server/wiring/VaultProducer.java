@@ -1,6 +1,21 @@
 package dev.tokenvault.server.wiring;
 
+import dev.tokenvault.core.audit.AuditCheckpoint;
+import dev.tokenvault.core.audit.AuditCheckpointer;
 import dev.tokenvault.core.audit.AuditLog;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.store.KeyPurpose;
+import dev.tokenvault.server.monitoring.Detectors;
+import dev.tokenvault.server.monitoring.Meters;
+import dev.tokenvault.server.monitoring.MeteredKeyManager;
+import dev.tokenvault.server.monitoring.VaultMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.tokenvault.core.keys.KeyManager;
 import dev.tokenvault.core.keys.LocalKeyManager;
 import dev.tokenvault.core.payment.PaymentStore;
@@ -46,9 +61,24 @@ public class VaultProducer {
   @ConfigProperty(name = "tokenvault.kek.passphrase")
   Optional<String> kekPassphrase;
 
+  /** How often the audit chain's head is signed (and at shutdown). */
+  @ConfigProperty(name = "tokenvault.audit.checkpoint-interval", defaultValue = "5m")
+  Duration checkpointInterval;
+
+  @Inject MeterRegistry registry;
+  @Inject VaultMetrics metrics;
+  @Inject Detectors detectors;
+
+  private static final Logger AUDIT = Logger.getLogger("tokenvault.audit");
+  /** The kid of the vault's audit-checkpoint signing key (a {@code SIGNING} key pair). */
+  public static final String CHECKPOINT_KID = "audit-v1";
+
   private Stores stores;
   private KeyManager keyManager;
   private DefaultVault vault;
+  private AuditCheckpointer checkpointer;
+  private ScheduledExecutorService checkpoints;
+  private Counter checkpointCounter;
 
   /** The store adapter, as both ports it serves. */
   record Stores(TokenStore tokens, PaymentStore payments, AutoCloseable closeable) {}
@@ -70,16 +100,73 @@ public class VaultProducer {
       throw e;
     }
     vault = DefaultVault.builder()
-        .keyManager(keyManager)
+        .keyManager(new MeteredKeyManager(keyManager, registry))
         .tokenStore(stores.tokens())
         .paymentStore(stores.payments())
         .paymentProcessor(new SimulatedAcquirer())
         .clock(clock)
+        .listener(metrics)
         .build();
+    startCheckpoints(clock);
     LOG.infof("vault ready: store=%s keys=%s data-dir=%s", storeType, keysType, dir);
   }
 
+  /** Signs the audit chain's head every {@code tokenvault.audit.checkpoint-interval}. */
+  private void startCheckpoints(Clock clock) {
+    if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+      throw new IllegalStateException("tokenvault.audit.checkpoint-interval must be positive");
+    }
+    checkpointCounter = Counter.builder(Meters.AUDIT_CHECKPOINTS)
+        .description("signed audit checkpoints").register(registry);
+    RequestContext system = RequestContext.system("audit-checkpoint");
+    DefaultVault v = vault;
+    checkpointer = new AuditCheckpointer(stores.tokens(),
+        () -> v.vaultKeyPair(KeyPurpose.SIGNING, CHECKPOINT_KID, system)
+            .thenApply(k -> new AuditCheckpointer.SigningKey(k.kid(), k.privateKey())),
+        clock, system);
+    checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tokenvault-audit-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+    long millis = checkpointInterval.toMillis();
+    checkpoints.scheduleWithFixedDelay(this::checkpoint, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** One checkpoint, waited for (on the scheduler thread, or at shutdown). */
+  private void checkpoint() {
+    try {
+      AuditCheckpoint c = checkpointer.checkpoint().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      if (c != null) {
+        checkpointCounter.increment();
+        AUDIT.infof("audit checkpoint signed head=%d events=%d checkpoint=%s", c.headSequence(),
+            c.eventCount(), c.compact());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+          ? e.getCause() : e;
+      if (cause instanceof AuditCheckpointer.TamperedException t) {
+        AUDIT.errorf("audit chain broken at sequence %d: %s", t.sequence(), t.reason());
+        detectors.auditFailure("audit chain broken reason=" + t.reason());
+      } else {
+        AUDIT.warnf("audit checkpoint failed: %s", cause.getClass().getName());
+        detectors.auditFailure("audit checkpoint failed");
+      }
+    }
+  }
+
   void stop(@Observes ShutdownEvent ev) {
+    if (checkpoints != null) {
+      checkpoints.shutdown();
+      try {
+        checkpoints.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      checkpoint();
+    }
     if (vault != null) {
       vault.close();
     }
@@ -106,6 +193,15 @@ public class VaultProducer {
       throw new IllegalStateException("the vault is not started");
     }
     return vault;
+  }
+
+  @Produces
+  @Singleton
+  AuditCheckpointer checkpointer() {
+    if (checkpointer == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return checkpointer;
   }
 
   @Produces

@@ -563,7 +563,8 @@ class ServerIT {
     List<Method> out = new ArrayList<>();
     for (Class<?> c : List.of(dev.tokenvault.server.api.TokensResource.class,
         dev.tokenvault.server.api.PaymentsResource.class, dev.tokenvault.server.api.AuditResource.class,
-        dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class)) {
+        dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class,
+        dev.tokenvault.server.api.MetricsResource.class)) {
       for (Method m : c.getDeclaredMethods()) {
         if (httpMethod(m) != null) {
           out.add(m);

@@ -1,0 +1,29 @@
+package dev.tokenvault.server.monitoring;
+
+/**
+ * The vault's meter names (Micrometer dots; Prometheus shows {@code tokenvault_http_requests_seconds}
+ * and so on). Tags never carry a value, a token or a path with request data: only route
+ * templates, client ids, fixed codes.
+ */
+public final class Meters {
+  private Meters() {}
+
+  /** Timer {route, method, status}: status is the class, 2xx .. 5xx. */
+  public static final String HTTP_REQUESTS = "tokenvault.http.requests";
+  /** Counter {client}. */
+  public static final String DETOKENIZATIONS = "tokenvault.detokenizations";
+  /** Gauge {client}: distinct tokens detokenized in the last complete minute. */
+  public static final String DISTINCT_TOKENS = "tokenvault.detokenize.distinct.tokens";
+  /** Timer {operation, outcome}: generate | decrypt; success | unavailable | integrity_failure. */
+  public static final String KEY_MANAGER_CALLS = "tokenvault.keymanager.calls";
+  /** Counter {result}: hit | miss. */
+  public static final String DATA_KEY_CACHE = "tokenvault.datakey.cache";
+  /** Counter {code}: record_integrity_failure | key_integrity_failure. */
+  public static final String INTEGRITY_FAILURES = "tokenvault.integrity.failures";
+  /** Counter {event}: the audit event that could not be written. */
+  public static final String AUDIT_WRITE_FAILURES = "tokenvault.audit.write.failures";
+  /** Counter {detector}. */
+  public static final String SECURITY_ALERTS = "tokenvault.security.alerts";
+  /** Counter: signed audit checkpoints. */
+  public static final String AUDIT_CHECKPOINTS = "tokenvault.audit.checkpoints";
+}
