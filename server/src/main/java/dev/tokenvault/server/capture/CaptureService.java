@@ -44,6 +44,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  */
 @ApplicationScoped
 public class CaptureService {
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(CaptureService.class);
   /** The audit principal of browser captures. */
   public static final String PRINCIPAL = "capture";
   /** The path the session's {@code aud} names, under {@code tokenvault.public-url}. */
@@ -160,6 +162,8 @@ public class CaptureService {
       e = e.getCause();
     }
     if (e instanceof CaptureException ce) {
+      // the code only: never the body, the session or anything decrypted
+      LOG.infof("capture refused: code=%s status=%d", ce.code, ce.status);
       return ce.toResponse();
     }
     return ProblemMappers.toProblem(e).toResponse();
