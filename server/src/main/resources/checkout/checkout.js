@@ -191,7 +191,7 @@
       $('result-card').textContent = SCHEMES[body.scheme] ? SCHEMES[body.scheme].label + ' •••• ' + body.last4 : '•••• ' + body.last4;
       $('result-expiry').textContent = body.expiry;
       $('result').hidden = false;
-      $('result').focus?.();
+      $('result').focus();
     } catch (e) {
       $('form-error').textContent = e instanceof Error && e.message.startsWith('The vault') ? e.message
           : 'The card could not be saved; try again.';
