@@ -54,6 +54,9 @@ class ExternalIssuerIT {
     assertThat(server.http().postForm("/oauth2/token", "grant_type=client_credentials", null).statusCode())
         .isEqualTo(404);
     assertThat(server.http().get("/oauth2/jwks", null).statusCode()).isEqualTo(404);
+    // the checkout page's dev sessions are off too: in production the merchant's server asks
+    assertThat(server.http().send(server.http().request("/checkout/session", null)
+        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(404);
     assertThat(server.dataDir.resolve("dev-clients.json")).doesNotExist();
     Instant now = Instant.now();
     String devLike = DevTokens.sign(issuerKey,

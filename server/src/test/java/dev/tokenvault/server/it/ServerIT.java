@@ -322,7 +322,8 @@ class ServerIT {
       new Route("GET", "/v1/audit", null, "audit.read"),
       new Route("GET", "/v1/audit/verify", null, "audit.read"),
       new Route("POST", "/tokenize", "{}", "payments.tokenize"),
-      new Route("POST", "/payments", "{}", "payments.create"));
+      new Route("POST", "/payments", "{}", "payments.create"),
+      new Route("POST", "/v1/capture-sessions", null, "payments.tokenize"));
 
   @Test
   void everyRouteNeedsItsScope() {
@@ -564,7 +565,8 @@ class ServerIT {
     for (Class<?> c : List.of(dev.tokenvault.server.api.TokensResource.class,
         dev.tokenvault.server.api.PaymentsResource.class, dev.tokenvault.server.api.AuditResource.class,
         dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class,
-        dev.tokenvault.server.api.MetricsResource.class)) {
+        dev.tokenvault.server.api.MetricsResource.class,
+        dev.tokenvault.server.capture.CaptureResource.class, dev.tokenvault.server.capture.CheckoutResource.class)) {
       for (Method m : c.getDeclaredMethods()) {
         if (httpMethod(m) != null) {
           out.add(m);
