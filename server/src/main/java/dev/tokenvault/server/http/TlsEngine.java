@@ -10,12 +10,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Which TLS implementation serves HTTPS ({@code tokenvault.tls.engine}): {@code auto} (default:
- * OpenSSL when its native library loads, otherwise the JDK's), {@code openssl} (refuse to start
- * without it), or {@code jdk}.
+ * Which TLS implementation serves HTTPS ({@code tokenvault.tls.engine}): {@code jdk} (default),
+ * {@code openssl} (refuse to start without it) or {@code auto} (OpenSSL when its native library
+ * loads, otherwise the JDK's).
  *
- * <p>Why OpenSSL: it is the measured lever for the HTTPS path on this stack (plain Vert.x went
- * from 30-37k to 37-45k req/s with it here, see ../shared/DEPENDENCIES.md and bench/README.md).
+ * <p>Why the JDK by default: OpenSSL was the expected lever (plain Vert.x 5 went from 30-37k to
+ * 37-45k req/s with it, ../shared/DEPENDENCIES.md), but measured in this server (Quarkus 3.34 on
+ * Vert.x 4.5, bench/run.sh, same machine, minutes apart) it did not help: the authenticated
+ * ceiling route did 11.0k req/s twice with OpenSSL and 12.2k with the JDK (bench/README.md,
+ * "Session 2"). It stays available for machines where it measures better.
  * The library is Netty's {@code netty-tcnative-boringssl-static}: BoringSSL statically linked,
  * maintained by the Netty project, its version pinned by the Quarkus BOM to match Quarkus's Netty.
  * The protocol and cipher policy ({@code quarkus.tls.https.protocols}, {@code .cipher-suites})
@@ -25,7 +28,7 @@ import org.jboss.logging.Logger;
 public class TlsEngine implements HttpServerOptionsCustomizer {
   private static final Logger LOG = Logger.getLogger(TlsEngine.class);
 
-  @ConfigProperty(name = "tokenvault.tls.engine", defaultValue = "auto")
+  @ConfigProperty(name = "tokenvault.tls.engine", defaultValue = "jdk")
   String engine;
 
   @Override
