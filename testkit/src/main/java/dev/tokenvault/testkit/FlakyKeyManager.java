@@ -44,6 +44,34 @@ public final class FlakyKeyManager implements KeyManager {
   }
 
   @Override
+  public java.util.SortedSet<Integer> versions() {
+    return delegate.versions();
+  }
+
+  @Override
+  public int rotate() {
+    failIfDown();
+    return delegate.rotate();
+  }
+
+  @Override
+  public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    failIfDown();
+    return delegate.rewrap(wrapped, context);
+  }
+
+  @Override
+  public void retire(int version) {
+    delegate.retire(version);
+  }
+
+  private void failIfDown() {
+    if (down) {
+      throw new KeyManagerException.Unavailable("key manager down (test)", null);
+    }
+  }
+
+  @Override
   public DataKey generateDataKey(EncryptionContext context) {
     generateCalls.incrementAndGet();
     if (down) {
