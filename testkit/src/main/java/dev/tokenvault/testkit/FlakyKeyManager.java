@@ -16,6 +16,8 @@ public final class FlakyKeyManager implements KeyManager {
   private volatile boolean down;
   private final AtomicInteger generateCalls = new AtomicInteger();
   private final AtomicInteger decryptCalls = new AtomicInteger();
+  private final AtomicInteger rewrapCalls = new AtomicInteger();
+  private final AtomicInteger rewrapsLeft = new AtomicInteger(Integer.MAX_VALUE);
 
   public FlakyKeyManager(KeyManager delegate) {
     this.delegate = delegate;
@@ -23,6 +25,15 @@ public final class FlakyKeyManager implements KeyManager {
 
   public void down(boolean down) {
     this.down = down;
+  }
+
+  /** After {@code n} more successful rewraps, goes down (a key manager lost in mid-rewrap). */
+  public void downAfterRewraps(int n) {
+    rewrapsLeft.set(n);
+  }
+
+  public int rewrapCalls() {
+    return rewrapCalls.get();
   }
 
   public int generateCalls() {
@@ -56,6 +67,10 @@ public final class FlakyKeyManager implements KeyManager {
 
   @Override
   public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    rewrapCalls.incrementAndGet();
+    if (rewrapsLeft.getAndDecrement() <= 0) {
+      down = true;
+    }
     failIfDown();
     return delegate.rewrap(wrapped, context);
   }

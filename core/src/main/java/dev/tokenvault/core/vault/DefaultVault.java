@@ -65,6 +65,7 @@ public final class DefaultVault implements Vault {
   private final PaymentProcessor processor;
   private final Clock clock;
   private final KeyRing keys;
+  private final KeyCustody custody;
   private final ExecutorService ownedExecutor;
   private final SecureRandom random = new SecureRandom();
 
@@ -81,6 +82,21 @@ public final class DefaultVault implements Vault {
             clock,
             b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor,
             b.keyRingSettings);
+    this.custody =
+        new KeyCustody(
+            b.keyManager,
+            store,
+            clock,
+            b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor);
+    if (b.rewrapOnStart) {
+      // A rewrap cut short by the last shutdown (or a rotation by another process) resumes here.
+      custody.resumeRewrap(RequestContext.system("start-" + RandomIds.next("rq_")));
+    }
+  }
+
+  /** KEK rotation, background rewrap, retirement and the key report. */
+  public KeyAdministration keyAdministration() {
+    return custody;
   }
 
   public static Builder builder() {
@@ -389,8 +405,19 @@ public final class DefaultVault implements Vault {
     private Clock clock = Clock.systemUTC();
     private java.util.concurrent.Executor blockingExecutor;
     private KeyRingSettings keyRingSettings = KeyRingSettings.DEFAULTS;
+    private boolean rewrapOnStart = true;
 
     private Builder() {}
+
+    /**
+     * Whether {@link #build()} starts a rewrap of data keys left under older KEK versions
+     * (default true). Off for a vault whose key manager is not usable yet (sealed): call {@link
+     * KeyAdministration#resumeRewrap} once it is.
+     */
+    public Builder rewrapOnStart(boolean v) {
+      this.rewrapOnStart = v;
+      return this;
+    }
 
     public Builder keyManager(KeyManager v) {
       this.keyManager = v;
