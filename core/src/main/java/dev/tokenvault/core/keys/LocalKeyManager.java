@@ -161,6 +161,25 @@ public final class LocalKeyManager implements KeyManager {
     }
   }
 
+  /**
+   * True if {@code share} is well formed and belongs to the share set of the key file under
+   * {@code dataDir} (says nothing about whether it is a right share).
+   */
+  public static boolean isWellFormedShare(Path dataDir, String share) {
+    ParsedShare p = ParsedShare.parse(share);
+    if (p == null) {
+      return false;
+    }
+    try {
+      Properties props = read(dataDir.resolve(FILE_NAME));
+      return p.set().equals(props.getProperty("sealed.shares.set"))
+          && Integer.toString(p.threshold()).equals(props.getProperty("sealed.shares.threshold"))
+          && p.index() <= Integer.parseInt(props.getProperty("sealed.shares.count", "0"));
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** The threshold M of a key file sealed under shares. */
   public static int shareThreshold(Path dataDir) {
     try {

@@ -46,6 +46,15 @@ public class VaultProducer {
   @ConfigProperty(name = "tokenvault.kek.passphrase")
   Optional<String> kekPassphrase;
 
+  /**
+   * Unseals a local key file sealed under key shares at start: the environment variable
+   * TOKENVAULT_UNSEAL_SHARES, shares separated by commas or white space.
+   */
+  @ConfigProperty(name = "tokenvault.unseal.shares")
+  Optional<String> unsealShares;
+
+  private KeySeal seal;
+
   private Stores stores;
   private KeyManager keyManager;
   private DefaultVault vault;
@@ -75,7 +84,25 @@ public class VaultProducer {
         .paymentStore(stores.payments())
         .paymentProcessor(new SimulatedAcquirer())
         .clock(clock)
+        .rewrapOnStart(seal == null)
         .build();
+    if (seal != null) {
+      DefaultVault built = vault;
+      seal.onUnseal(
+          km -> built.keyAdministration().resumeRewrap(
+              dev.tokenvault.core.audit.RequestContext.system("unseal")));
+      unsealShares.ifPresent(
+          all -> {
+            for (String share : all.split("[,\\s]+")) {
+              if (!share.isEmpty()) {
+                seal.offer(share);
+              }
+            }
+          });
+      if (seal.sealed()) {
+        LOG.warnf("vault SEALED: %d key shares are needed (POST /v1/unseal)", seal.status().threshold());
+      }
+    }
     LOG.infof("vault ready: store=%s keys=%s data-dir=%s", storeType, keysType, dir);
   }
 
@@ -83,7 +110,9 @@ public class VaultProducer {
     if (vault != null) {
       vault.close();
     }
-    if (keyManager != null) {
+    if (seal != null) {
+      seal.close();
+    } else if (keyManager != null) {
       keyManager.close();
     }
     if (stores != null) {
@@ -106,6 +135,19 @@ public class VaultProducer {
       throw new IllegalStateException("the vault is not started");
     }
     return vault;
+  }
+
+  /** KEK rotation, rewrap, retirement and the key report. */
+  public dev.tokenvault.core.vault.KeyAdministration keyAdministration() {
+    if (vault == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return vault.keyAdministration();
+  }
+
+  /** The seal of a key file sealed under key shares, or null when there is none. */
+  public KeySeal seal() {
+    return seal;
   }
 
   @Produces
@@ -136,6 +178,10 @@ public class VaultProducer {
     String type = keysType.trim().toLowerCase(Locale.ROOT);
     switch (type) {
       case "local":
+        if (LocalKeyManager.sealMode(dir) == LocalKeyManager.SealMode.SHARES) {
+          seal = new KeySeal(dir, clock);
+          return seal.keyManager();
+        }
         char[] pass = kekPassphrase.filter(s -> !s.isEmpty()).map(String::toCharArray).orElse(null);
         return LocalKeyManager.open(dir, pass, clock);
       case "pkcs11":

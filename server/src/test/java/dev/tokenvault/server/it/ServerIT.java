@@ -319,7 +319,10 @@ class ServerIT {
       new Route("GET", "/v1/audit", null, "audit.read"),
       new Route("GET", "/v1/audit/verify", null, "audit.read"),
       new Route("POST", "/tokenize", "{}", "payments.tokenize"),
-      new Route("POST", "/payments", "{}", "payments.create"));
+      new Route("POST", "/payments", "{}", "payments.create"),
+      new Route("GET", "/v1/keys", null, "keys.admin"),
+      new Route("POST", "/v1/keys/rotate", "{}", "keys.admin"),
+      new Route("DELETE", "/v1/keys/versions/*", null, "keys.admin"));
 
   @Test
   void everyRouteNeedsItsScope() {
@@ -560,7 +563,8 @@ class ServerIT {
     List<Method> out = new ArrayList<>();
     for (Class<?> c : List.of(dev.tokenvault.server.api.TokensResource.class,
         dev.tokenvault.server.api.PaymentsResource.class, dev.tokenvault.server.api.AuditResource.class,
-        dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class)) {
+        dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class,
+        dev.tokenvault.server.api.KeysResource.class, dev.tokenvault.server.api.UnsealResource.class)) {
       for (Method m : c.getDeclaredMethods()) {
         if (httpMethod(m) != null) {
           out.add(m);
