@@ -139,7 +139,7 @@ class KeyRotationTest {
     assertThat(store.dataKeys()).extracting(DataKeyRecord::purpose).contains(KeyPurpose.FINGERPRINT);
 
     var rotation = await(vault.keyAdministration().rotate(TestContexts.admin()));
-    RewrapProgress done = await(vault.keyAdministration().resumeRewrap(TestContexts.admin()));
+    RewrapProgress done = await(vault.keyAdministration().rewrapCompletion());
 
     assertThat(rotation.previousVersion()).isEqualTo(1);
     assertThat(rotation.currentVersion()).isEqualTo(2);
@@ -194,7 +194,7 @@ class KeyRotationTest {
     keyManager.downAfterRewraps(2);
 
     await(vault.keyAdministration().rotate(TestContexts.admin()));
-    RewrapProgress cut = await(vault.keyAdministration().resumeRewrap(TestContexts.admin()));
+    RewrapProgress cut = await(vault.keyAdministration().rewrapCompletion());
 
     assertThat(cut.state()).isEqualTo(RewrapProgress.State.FAILED);
     assertThat(cut.errorCode()).isEqualTo("key_manager_unavailable");
@@ -206,7 +206,7 @@ class KeyRotationTest {
 
     restart(); // the start resumes the rewrap
 
-    RewrapProgress resumed = await(vault.keyAdministration().resumeRewrap(TestContexts.admin()));
+    RewrapProgress resumed = await(vault.keyAdministration().rewrapCompletion());
     assertThat(resumed.state()).isEqualTo(RewrapProgress.State.DONE);
     KeyReport report = await(vault.keyAdministration().report());
     assertThat(dataKeysUnder(report, 1)).isZero();

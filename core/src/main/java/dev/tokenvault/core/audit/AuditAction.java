@@ -24,5 +24,7 @@ public final class AuditAction {
   public static final String REWRAP_DATA_KEY = "RewrapDataKey";
   /** A key-encryption key version was destroyed (the {@code kms:ScheduleKeyDeletion} analogue). */
   public static final String RETIRE_KEY = "RetireKey";
+  /** A key custodian handed in a share of the local key file's unseal key (never recorded). */
+  public static final String UNSEAL = "Unseal";
   public static final String AUTH_FAILURE = "AuthFailure";
 }

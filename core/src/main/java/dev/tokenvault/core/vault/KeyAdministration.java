@@ -46,6 +46,12 @@ public interface KeyAdministration {
   /** Starts a rewrap unless one is running; completes when that rewrap ends. */
   CompletionStage<RewrapProgress> resumeRewrap(RequestContext ctx);
 
+  /**
+   * Completes when the rewrap running now (or the latest one) ends, without starting one; at once
+   * if none ran.
+   */
+  CompletionStage<RewrapProgress> rewrapCompletion();
+
   /** The progress of the latest rewrap in this process. */
   RewrapProgress rewrapProgress();
 

@@ -190,12 +190,22 @@ final class KeyCustody implements KeyAdministration {
 
   @Override
   public CompletionStage<KeyReport> report() {
-    String kekId = keyManager.kekId();
+    String kekId;
+    try {
+      kekId = keyManager.kekId();
+    } catch (KeyManagerException e) {
+      return CompletableFuture.failedFuture(KeyRing.translate(e));
+    }
     return store
         .countDataKeysByKekVersion(kekId)
         .thenApply(
             counts -> {
-              SortedSet<Integer> held = keyManager.versions();
+              SortedSet<Integer> held;
+              try {
+                held = keyManager.versions();
+              } catch (KeyManagerException e) {
+                throw KeyRing.translate(e);
+              }
               SortedSet<Integer> all = new TreeSet<>(held);
               all.addAll(counts.keySet());
               List<VersionReport> versions = new ArrayList<>();
@@ -205,6 +215,13 @@ final class KeyCustody implements KeyAdministration {
               return new KeyReport(
                   kekId, keyManager.currentVersion(), List.copyOf(versions), rewrapProgress());
             });
+  }
+
+  @Override
+  public CompletionStage<RewrapProgress> rewrapCompletion() {
+    synchronized (lock) {
+      return job != null ? job : CompletableFuture.completedFuture(rewrapProgress());
+    }
   }
 
   @Override

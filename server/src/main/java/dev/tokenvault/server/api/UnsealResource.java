@@ -41,9 +41,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "keys")
 public class UnsealResource {
-  /** The audit event of an unseal call. */
-  static final String UNSEAL = "Unseal";
-
   @Inject VaultProducer vault;
   @Inject AuditLog auditLog;
   @Inject CurrentVertxRequest vertxRequest;
@@ -112,7 +109,7 @@ public class UnsealResource {
     RequestContext ctx = new RequestContext(
         "anonymous", null, List.of(), ip, rc.request().getHeader("User-Agent"), null,
         RequestIds.of(rc));
-    AuditEvent.Builder event = AuditEvent.builder(UNSEAL, ctx, clock.instant())
+    AuditEvent.Builder event = AuditEvent.builder(dev.tokenvault.core.audit.AuditAction.UNSEAL, ctx, clock.instant())
         .outcome(outcome, code);
     if (status != null) {
       event.encryptionContext(Map.of(
