@@ -1,9 +1,13 @@
 package dev.tokenvault.core.store;
 
-/** What a stored (wrapped) key is for. */
+/** What a stored (wrapped) key is for. Stored by name: never rename a constant. */
 public enum KeyPurpose {
   /** Encrypts records (AES-256-GCM). */
   RECORD,
   /** Computes fingerprints for deterministic tokenization (HMAC-SHA256 PRF). */
-  FINGERPRINT
+  FINGERPRINT,
+  /** Seed of a vault signing key pair (ECDSA P-256): audit checkpoints, capture sessions. */
+  SIGNING,
+  /** Seed of a vault key-agreement key pair (ECDH-ES P-256): browser capture JWEs. */
+  CAPTURE_ENCRYPTION
 }

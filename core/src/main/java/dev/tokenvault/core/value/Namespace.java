@@ -15,6 +15,12 @@ public record Namespace(String name) {
 
   public static final Namespace DEFAULT = new Namespace("default");
 
+  /**
+   * The vault's own keys (signing, capture encryption) live here, apart from every tenant's.
+   * Reserved: the vault refuses to tokenize or pay in it.
+   */
+  public static final Namespace SYSTEM = new Namespace("tokenvault-system");
+
   public Namespace {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new InvalidValueException(
@@ -27,6 +33,11 @@ public record Namespace(String name) {
   /** The namespace named, or {@link #DEFAULT} when {@code name} is null or empty. */
   public static Namespace ofNullable(String name) {
     return name == null || name.isEmpty() ? DEFAULT : new Namespace(name);
+  }
+
+  /** Whether this is a namespace tenants may not use ({@link #SYSTEM}). */
+  public boolean isReserved() {
+    return equals(SYSTEM);
   }
 
   @Override

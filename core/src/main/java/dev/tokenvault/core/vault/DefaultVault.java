@@ -12,6 +12,7 @@ import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentProcessor;
 import dev.tokenvault.core.payment.PaymentStore;
 import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.CardScheme;
@@ -30,6 +31,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -117,6 +119,9 @@ public final class DefaultVault implements Vault {
   @Override
   public CompletionStage<TokenizeResult> tokenize(TokenizeCommand cmd, RequestContext ctx) {
     Namespace ns = cmd.namespace();
+    if (ns.isReserved()) {
+      return CompletableFuture.failedFuture(reservedNamespace());
+    }
     return keys.fingerprintKey(ns, ctx)
         .thenCompose(
             prf -> keys.keyForEncryption(ns, ctx).thenApply(key -> seal(cmd, prf, key, ctx)))
@@ -280,6 +285,25 @@ public final class DefaultVault implements Vault {
               }
               return new PaymentResult(p, inserted.created());
             });
+  }
+
+  @Override
+  public CompletionStage<VaultKeyPair> vaultKeyPair(
+      KeyPurpose purpose, String kid, RequestContext ctx) {
+    return keys.vaultKeyPair(purpose, kid, ctx);
+  }
+
+  @Override
+  public CompletionStage<Optional<VaultKeyPair>> findVaultKeyPair(
+      KeyPurpose purpose, String kid, RequestContext ctx) {
+    return keys.findVaultKeyPair(purpose, kid, ctx);
+  }
+
+  private static VaultException reservedNamespace() {
+    return new VaultException(
+        VaultException.Kind.INVALID,
+        "reserved_namespace",
+        "the namespace is reserved for the vault's own keys");
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.tokenvault.core.audit.AuditAction;
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.Outcome;
 import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.crypto.EcKeyPairs;
 import dev.tokenvault.core.crypto.TinkPrimitives;
 import dev.tokenvault.core.keys.DataKey;
 import dev.tokenvault.core.keys.EncryptionContext;
@@ -21,6 +22,8 @@ import dev.tokenvault.core.value.RandomIds;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -52,6 +55,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class KeyRing {
   private static final String FINGERPRINT_KEY_VERSION = "v1";
+  private static final Pattern VAULT_KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final KeyManager keyManager;
   private final TokenStore store;
@@ -62,6 +66,8 @@ final class KeyRing {
   private final ConcurrentHashMap<Namespace, CompletableFuture<ActiveKey>> current =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Namespace, CompletableFuture<Prf>> fingerprintKeys =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<VaultKeyPair>> vaultKeyPairs =
       new ConcurrentHashMap<>();
   private final AsyncCache<String, Aead> unwrapped;
   private final AtomicLong keyManagerCalls = new AtomicLong();
@@ -212,40 +218,135 @@ final class KeyRing {
 
   private CompletionStage<Prf> loadOrCreateFingerprintKey(Namespace ns, RequestContext ctx) {
     String keyId = "fk_" + FINGERPRINT_KEY_VERSION + "_" + ns.name();
-    EncryptionContext ec = context(ns, keyId, KeyPurpose.FINGERPRINT);
+    return loadOrCreate(ns, keyId, KeyPurpose.FINGERPRINT, ctx)
+        .thenApply(
+            k -> {
+              byte[] clear = k.clear();
+              Prf prf = TinkPrimitives.hmacSha256Prf(clear);
+              Arrays.fill(clear, (byte) 0);
+              return prf;
+            });
+  }
+
+  /** A stored key and its unwrapped bytes (the caller zeroes them after use). */
+  private record Unwrapped(DataKeyRecord record, byte[] clear) {}
+
+  /**
+   * The stored key {@code keyId}, unwrapped; generated and stored first if absent. When two
+   * processes race to create it, the store keeps one and both use that one.
+   */
+  private CompletionStage<Unwrapped> loadOrCreate(
+      Namespace ns, String keyId, KeyPurpose purpose, RequestContext ctx) {
+    EncryptionContext ec = context(ns, keyId, purpose);
     return store
         .findDataKey(keyId)
         .thenCompose(
             found -> {
               if (found.isPresent()) {
-                return unwrapAudited(found.get(), ctx);
+                DataKeyRecord r = belongs(found.get(), ns, purpose);
+                return unwrapAudited(r, ctx).thenApply(clear -> new Unwrapped(r, clear));
               }
               return CompletableFuture.supplyAsync(() -> callGenerate(ec), blockingExecutor)
                   .thenCompose(
                       dataKey -> {
                         DataKeyRecord mine =
                             new DataKeyRecord(
-                                keyId, ns, KeyPurpose.FINGERPRINT, dataKey.wrapped(),
-                                clock.instant());
+                                keyId, ns, purpose, dataKey.wrapped(), clock.instant());
                         return store
                             .insertDataKeyIfAbsent(
                                 mine, keyEvent(AuditAction.GENERATE_DATA_KEY, ctx, mine, ec))
                             .thenCompose(
                                 winner -> {
                                   if (winner.wrapped().equals(mine.wrapped())) {
-                                    return CompletableFuture.completedFuture(dataKey.plaintext());
+                                    return CompletableFuture.completedFuture(
+                                        new Unwrapped(mine, dataKey.plaintext()));
                                   }
-                                  return unwrapAudited(winner, ctx);
+                                  DataKeyRecord r = belongs(winner, ns, purpose);
+                                  return unwrapAudited(r, ctx)
+                                      .thenApply(clear -> new Unwrapped(r, clear));
                                 })
                             .whenComplete((r, e) -> dataKey.close());
                       });
-            })
-        .thenApply(
-            clear -> {
-              Prf prf = TinkPrimitives.hmacSha256Prf(clear);
-              Arrays.fill(clear, (byte) 0);
-              return prf;
             });
+  }
+
+  private static DataKeyRecord belongs(DataKeyRecord r, Namespace ns, KeyPurpose purpose) {
+    if (!r.namespace().equals(ns) || r.purpose() != purpose) {
+      throw new VaultException(
+          VaultException.Kind.INTEGRITY,
+          "key_integrity_failure",
+          "a stored key belongs to another namespace or purpose");
+    }
+    return r;
+  }
+
+  /**
+   * The vault's key pair {@code kid} for {@code purpose}, created on first use. The caller
+   * chooses kids (they are published); never pass one taken from a request: use {@link
+   * #findVaultKeyPair} for those.
+   */
+  CompletionStage<VaultKeyPair> vaultKeyPair(KeyPurpose purpose, String kid, RequestContext ctx) {
+    String keyId = vaultKeyId(purpose, kid);
+    CompletableFuture<VaultKeyPair> f =
+        vaultKeyPairs.computeIfAbsent(
+            keyId,
+            id ->
+                loadOrCreate(Namespace.SYSTEM, id, purpose, ctx)
+                    .thenApply(k -> derive(kid, purpose, k))
+                    .toCompletableFuture());
+    return f.whenComplete(
+        (p, e) -> {
+          if (e != null) {
+            vaultKeyPairs.remove(keyId, f);
+          }
+        });
+  }
+
+  /** The vault's key pair {@code kid} for {@code purpose} if it exists; never creates one. */
+  CompletionStage<Optional<VaultKeyPair>> findVaultKeyPair(
+      KeyPurpose purpose, String kid, RequestContext ctx) {
+    if (!VAULT_KID.matcher(kid).matches()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    String keyId = vaultKeyId(purpose, kid);
+    CompletableFuture<VaultKeyPair> cached = vaultKeyPairs.get(keyId);
+    if (cached != null && !cached.isCompletedExceptionally()) {
+      return cached.thenApply(Optional::of);
+    }
+    return store
+        .findDataKey(keyId)
+        .thenCompose(
+            found -> {
+              if (found.isEmpty()
+                  || found.get().purpose() != purpose
+                  || !found.get().namespace().equals(Namespace.SYSTEM)) {
+                return CompletableFuture.completedFuture(Optional.<VaultKeyPair>empty());
+              }
+              return vaultKeyPair(purpose, kid, ctx).thenApply(Optional::of);
+            });
+  }
+
+  private static String vaultKeyId(KeyPurpose purpose, String kid) {
+    if (purpose != KeyPurpose.SIGNING && purpose != KeyPurpose.CAPTURE_ENCRYPTION) {
+      throw new IllegalArgumentException("not a key-pair purpose: " + purpose);
+    }
+    if (!VAULT_KID.matcher(kid).matches()) {
+      throw new IllegalArgumentException("a kid is 1-64 characters of A-Z a-z 0-9 - _");
+    }
+    return (purpose == KeyPurpose.SIGNING ? "vk_sig_" : "vk_enc_") + kid;
+  }
+
+  private static VaultKeyPair derive(String kid, KeyPurpose purpose, Unwrapped k) {
+    byte[] seed = k.clear();
+    try {
+      return new VaultKeyPair(
+          kid,
+          purpose,
+          EcKeyPairs.p256FromSeed(seed, "tokenvault/" + purpose.name() + "/" + k.record().keyId()),
+          k.record().createdAt());
+    } finally {
+      Arrays.fill(seed, (byte) 0);
+    }
   }
 
   /** Unwraps a stored key through the key manager, with its audited {@code Decrypt} event. */

@@ -47,7 +47,8 @@ final class SchemaMigrator {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
   /** The migration scripts of this build, in order. Add new ones at the end. */
-  static final List<String> SCRIPTS = List.of("V1__init.sql");
+  static final List<String> SCRIPTS =
+      List.of("V1__init.sql", "V2__audit_event_id_not_unique.sql");
 
   private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([A-Za-z0-9_]+)\\.sql");
 

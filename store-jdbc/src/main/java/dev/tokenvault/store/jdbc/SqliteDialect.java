@@ -53,6 +53,16 @@ final class SqliteDialect implements Dialect {
    */
   static final int WRITER_CACHE_KIB = 64 * 1024;
 
+  /**
+   * The writer's automatic checkpoint threshold, in pages (SQLite's default is 1,000). Checkpoints
+   * normally run on {@link WalCheckpointer}'s thread; this is only the backstop that bounds the log
+   * (to about 64 MiB) if that thread falls behind.
+   */
+  static final int WRITER_AUTOCHECKPOINT_PAGES = 16_384;
+
+  /** The log file is truncated back to this size after a checkpoint resets it. */
+  static final long JOURNAL_SIZE_LIMIT_BYTES = 64L * 1024 * 1024;
+
   /** Page cache of each reader connection, in KiB: reads are point lookups by primary key. */
   static final int READER_CACHE_KIB = 16 * 1024;
 
@@ -85,6 +95,8 @@ final class SqliteDialect implements Dialect {
       s.execute("PRAGMA secure_delete = ON");
       s.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
       s.execute("PRAGMA temp_store = MEMORY");
+      s.execute("PRAGMA wal_autocheckpoint = " + WRITER_AUTOCHECKPOINT_PAGES);
+      s.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
     }
   }
 
@@ -95,6 +107,14 @@ final class SqliteDialect implements Dialect {
       s.execute("PRAGMA foreign_keys = ON");
       s.execute("PRAGMA query_only = ON");
       s.execute("PRAGMA cache_size = -" + READER_CACHE_KIB);
+    }
+  }
+
+  /** The checkpoint connection: no cache of its own to speak of, never writes rows. */
+  void configureCheckpointer(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MILLIS);
+      s.execute("PRAGMA synchronous = FULL");
     }
   }
 

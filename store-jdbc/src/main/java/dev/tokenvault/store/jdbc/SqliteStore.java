@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -72,6 +74,7 @@ public final class SqliteStore extends JdbcStore {
 
   private final Path file;
   private final FileLock ownerLock;
+  private final WalCheckpointer checkpointer;
 
   private SqliteStore(Path file, FileLock ownerLock) {
     super(
@@ -80,6 +83,17 @@ public final class SqliteStore extends JdbcStore {
         "tokenvault-sqlite");
     this.file = file;
     this.ownerLock = ownerLock;
+    WalCheckpointer c;
+    try {
+      Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
+      new SqliteDialect().configureCheckpointer(connection);
+      c = new WalCheckpointer(connection, "tokenvault-sqlite-checkpointer");
+    } catch (SQLException e) {
+      super.close();
+      throw new StoreException("cannot open the store's checkpoint connection", e);
+    }
+    this.checkpointer = c;
+    checkpointer.start();
   }
 
   /**
@@ -118,10 +132,16 @@ public final class SqliteStore extends JdbcStore {
     return file;
   }
 
+  /** Background checkpoints run so far (for tests). */
+  long checkpoints() {
+    return checkpointer.checkpoints();
+  }
+
   /** Commits everything queued, closes the connections, then gives up the file. */
   @Override
   public void close() {
     try {
+      checkpointer.close();
       super.close();
     } finally {
       release(ownerLock);

@@ -150,7 +150,7 @@ class SqliteStoreTest {
       int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
 
       assertThat(applied).isZero();
-      assertThat(schemaVersions(c)).containsExactly(1);
+      assertThat(schemaVersions(c)).containsExactly(1, 2);
     }
     open();
     assertThat(await(store.findDataKey("dk_none"))).isEmpty();
@@ -164,6 +164,56 @@ class SqliteStoreTest {
       assertThat(applied).isEqualTo(SchemaMigrator.SCRIPTS.size());
       assertThat(schemaVersions(c)).hasSize(SchemaMigrator.SCRIPTS.size());
     }
+  }
+
+  @Test
+  void migrateWhenV1DatabaseHasEventsThenV2KeepsThemChainedAndDropsTheUniqueEventIdIndex()
+      throws Exception {
+    List<String> written = new ArrayList<>();
+    try (Connection c = connect()) {
+      new SchemaMigrator(new SqliteDialect(), "db/sqlite", List.of("V1__init.sql")).migrate(c);
+      String head = AuditEvent.GENESIS;
+      try (var ps = c.prepareStatement(Rows.INSERT_AUDIT_EVENT)) {
+        for (int i = 0; i < 5; i++) {
+          AuditEvent e = TestRecords.event(AuditAction.TOKENIZE).build().chain(head);
+          Rows.bindAuditEvent(ps, e, new SqliteDialect());
+          ps.executeUpdate();
+          head = e.hash();
+          written.add(e.eventId());
+        }
+      }
+      assertThat(indexesOf(c, "audit_events")).contains("sqlite_autoindex_audit_events_1");
+    }
+
+    open();
+
+    List<StoredAuditEvent> events = readAll(store);
+    assertThat(ids(events)).containsExactlyElementsOf(written);
+    assertIntactFromGenesis(events);
+    await(store.append(TestRecords.event(AuditAction.TOKENIZE).build()));
+    assertIntactFromGenesis(readAll(store));
+    try (Connection c = connect()) {
+      assertThat(schemaVersions(c)).containsExactly(1, 2);
+      assertThat(indexesOf(c, "audit_events"))
+          .containsExactlyInAnyOrder(
+              "audit_events_token", "audit_events_principal", "audit_events_client",
+              "audit_events_time");
+    }
+  }
+
+  private static List<String> indexesOf(Connection c, String table) throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '"
+                    + table
+                    + "'")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
   }
 
   @Test
@@ -225,6 +275,35 @@ class SqliteStoreTest {
   }
 
   // ---- the writer
+
+  @Test
+  void checkpointsWhenWritesCommitThenRunOffTheWriterThreadAndKeepEveryRow() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    List<TokenRecord> records = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      TokenRecord r = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+      records.add(r);
+      writes.add(store.insertToken(r, TestRecords.tokenizeEvent(r)).toCompletableFuture());
+    }
+    writes.forEach(w -> await(w));
+
+    // The background checkpointer copies the log into the database file by itself (it polls
+    // every 100 ms; the deadline only bounds a broken build).
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (store.checkpoints() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(store.checkpoints()).isPositive();
+    store.close();
+    store = null;
+    open();
+    for (TokenRecord r : records) {
+      assertThat(await(store.findToken(r.token()))).isPresent();
+    }
+    assertIntactFromGenesis(readAll(store));
+  }
 
   @Test
   void writerWhenOperationsQueueUpThenTheyCommitInBatches() throws Exception {
