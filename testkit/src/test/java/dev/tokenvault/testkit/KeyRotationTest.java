@@ -131,12 +131,17 @@ class KeyRotationTest {
   @Test
   void rotationRewrapsEveryDataKeyOfEveryPurposeAndNoRecordIsTouched() {
     Map<Token, String> tokens = tokenizeAll();
+    byte[] signingKey =
+        await(vault.vaultKeyPair(KeyPurpose.SIGNING, "audit-1", TestContexts.admin()))
+            .keyPair().getPublic().getEncoded();
     Map<Token, String> ciphertexts = new LinkedHashMap<>();
     for (Token t : tokens.keySet()) {
       ciphertexts.put(t, HexFormat.of().formatHex(await(store.findToken(t)).orElseThrow().ciphertext()));
     }
     long keys = store.dataKeys().size();
-    assertThat(store.dataKeys()).extracting(DataKeyRecord::purpose).contains(KeyPurpose.FINGERPRINT);
+    assertThat(store.dataKeys())
+        .extracting(DataKeyRecord::purpose)
+        .contains(KeyPurpose.RECORD, KeyPurpose.FINGERPRINT, KeyPurpose.SIGNING);
 
     var rotation = await(vault.keyAdministration().rotate(TestContexts.admin()));
     RewrapProgress done = await(vault.keyAdministration().rewrapCompletion());
@@ -179,6 +184,11 @@ class KeyRotationTest {
 
     restart();
     tokens.forEach((t, card) -> assertThat(detokenize(t)).isEqualTo(card));
+    // The vault's own key pairs (seeds wrapped like data keys) come back the same.
+    assertThat(
+            await(vault.vaultKeyPair(KeyPurpose.SIGNING, "audit-1", TestContexts.admin()))
+                .keyPair().getPublic().getEncoded())
+        .isEqualTo(signingKey);
     // Deterministic tokenization still finds the tokens made before the rotation.
     for (Map.Entry<Token, String> e : tokens.entrySet()) {
       if (await(store.findToken(e.getKey())).orElseThrow().deterministic()) {
