@@ -93,11 +93,29 @@ public class VaultProducer {
               dev.tokenvault.core.audit.RequestContext.system("unseal")));
       unsealShares.ifPresent(
           all -> {
+            int given = 0;
             for (String share : all.split("[,\\s]+")) {
               if (!share.isEmpty()) {
+                given++;
                 seal.offer(share);
               }
             }
+            // An unseal from the environment is audited like one over HTTP (never the shares).
+            stores.tokens().append(
+                dev.tokenvault.core.audit.AuditEvent.builder(
+                        dev.tokenvault.core.audit.AuditAction.UNSEAL,
+                        dev.tokenvault.core.audit.RequestContext.system("start"),
+                        clock.instant())
+                    .encryptionContext(java.util.Map.of(
+                        "tokenvault:source", "TOKENVAULT_UNSEAL_SHARES",
+                        "tokenvault:shares-given", Integer.toString(given),
+                        "tokenvault:sealed", Boolean.toString(seal.sealed())))
+                    .outcome(seal.sealed()
+                        ? dev.tokenvault.core.audit.Outcome.DENIED
+                        : dev.tokenvault.core.audit.Outcome.SUCCESS,
+                        seal.sealed() ? "unseal_failed" : null)
+                    .build())
+                .toCompletableFuture().join();
           });
       if (seal.sealed()) {
         LOG.warnf("vault SEALED: %d key shares are needed (POST /v1/unseal)", seal.status().threshold());

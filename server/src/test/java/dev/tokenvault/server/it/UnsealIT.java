@@ -103,6 +103,12 @@ class UnsealIT {
           "{\"token\":\"" + token + "\"}");
       assertThat(Http.json(d).get("value").asText()).isEqualTo(VISA);
       assertThat(fromEnv.http().postJson("/v1/keys/rotate", all, "").statusCode()).isEqualTo(202);
+      JsonNode events = Http.json(fromEnv.http().get("/v1/audit?eventName=Unseal", all)).get("events");
+      JsonNode atStart = events.get(events.size() - 1);
+      assertThat(atStart.get("principal").asText()).isEqualTo("tokenvault");
+      assertThat(atStart.get("outcome").asText()).isEqualTo("success");
+      assertThat(atStart.get("encryptionContext").get("tokenvault:source").asText())
+          .isEqualTo("TOKENVAULT_UNSEAL_SHARES");
     }
 
     String log = server.logText();
