@@ -31,7 +31,7 @@ import javax.crypto.spec.SecretKeySpec;
  * A <b>fake</b> AWS KMS: no AWS KMS can run here, so the adapter (keys-awskms) and the server's
  * end-to-end tests run against this small HTTP server speaking the KMS JSON 1.1 protocol ({@code X-Amz-Target: TrentService.*}, {@code
  * application/x-amz-json-1.1}, base64 blobs, errors as {@code {"__type": ...}}) for the
- * operations the vault uses: {@code GenerateDataKey}, {@code Decrypt}, {@code Encrypt}, {@code
+ * operations the vault uses: {@code GenerateDataKey}, {@code Decrypt}, {@code ReEncrypt}, {@code Encrypt}, {@code
  * DescribeKey}.
  *
  * <p>It behaves like KMS where the adapter depends on it: the encryption context is bound to the
@@ -151,6 +151,7 @@ public final class FakeKmsServer implements AutoCloseable {
               case "GenerateDataKey" -> generateDataKey(request);
               case "Encrypt" -> encrypt(request);
               case "Decrypt" -> decrypt(request);
+              case "ReEncrypt" -> reEncrypt(request);
               case "DescribeKey" -> describeKey(request);
               default -> throw new KmsError(400, "UnknownOperationException", operation);
             };
@@ -196,7 +197,40 @@ public final class FakeKmsServer implements AutoCloseable {
   }
 
   private ObjectNode decrypt(JsonNode request) {
-    byte[] blob = binary(request, "CiphertextBlob");
+    Opened opened = open(binary(request, "CiphertextBlob"), text(request, "KeyId"), context(request));
+    ObjectNode out = JSON.createObjectNode();
+    out.put("KeyId", opened.arn);
+    out.put("Plaintext", opened.plaintext);
+    out.put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    return out;
+  }
+
+  /**
+   * KMS ReEncrypt: decrypts under the source key and encrypts under the destination key inside
+   * KMS; the plaintext never leaves it.
+   */
+  private ObjectNode reEncrypt(JsonNode request) {
+    Opened opened =
+        open(
+            binary(request, "CiphertextBlob"),
+            text(request, "SourceKeyId"),
+            context(request, "SourceEncryptionContext"));
+    String destination = resolve(text(request, "DestinationKeyId"));
+    ObjectNode out = JSON.createObjectNode();
+    out.put(
+        "CiphertextBlob",
+        seal(destination, opened.plaintext, context(request, "DestinationEncryptionContext")));
+    java.util.Arrays.fill(opened.plaintext, (byte) 0);
+    out.put("KeyId", destination);
+    out.put("SourceKeyId", opened.arn);
+    out.put("SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    out.put("DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    return out;
+  }
+
+  private record Opened(String arn, byte[] plaintext) {}
+
+  private Opened open(byte[] blob, String askedKeyId, Map<String, String> context) {
     ByteBuffer in = ByteBuffer.wrap(blob);
     String blobArn;
     byte[] iv = new byte[12];
@@ -214,8 +248,8 @@ public final class FakeKmsServer implements AutoCloseable {
     } catch (java.nio.BufferUnderflowException e) {
       throw new KmsError(400, "InvalidCiphertextException", null);
     }
-    if (request.hasNonNull("KeyId")) {
-      String asked = resolve(text(request, "KeyId"));
+    if (askedKeyId != null) {
+      String asked = resolve(askedKeyId);
       if (!asked.equals(blobArn) && keys.containsKey(blobArn)) {
         throw new KmsError(
             400, "IncorrectKeyException", "The key ID in the request does not identify the key");
@@ -232,16 +266,12 @@ public final class FakeKmsServer implements AutoCloseable {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(
           Cipher.DECRYPT_MODE, new SecretKeySpec(material, "AES"), new GCMParameterSpec(128, iv));
-      cipher.updateAAD(aad(blobArn, context(request)));
+      cipher.updateAAD(aad(blobArn, context));
       plaintext = cipher.doFinal(sealed);
     } catch (GeneralSecurityException e) {
       throw new KmsError(400, "InvalidCiphertextException", null);
     }
-    ObjectNode out = JSON.createObjectNode();
-    out.put("KeyId", blobArn);
-    out.put("Plaintext", plaintext);
-    out.put("EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
-    return out;
+    return new Opened(blobArn, plaintext);
   }
 
   private ObjectNode describeKey(JsonNode request) {
@@ -317,8 +347,12 @@ public final class FakeKmsServer implements AutoCloseable {
   }
 
   private static Map<String, String> context(JsonNode request) {
+    return context(request, "EncryptionContext");
+  }
+
+  private static Map<String, String> context(JsonNode request, String field) {
     Map<String, String> context = new TreeMap<>();
-    JsonNode node = request.get("EncryptionContext");
+    JsonNode node = request.get(field);
     if (node != null && node.isObject()) {
       for (Map.Entry<String, JsonNode> e : node.properties()) {
         context.put(e.getKey(), e.getValue().asText());

@@ -16,6 +16,8 @@ public final class FlakyKeyManager implements KeyManager {
   private volatile boolean down;
   private final AtomicInteger generateCalls = new AtomicInteger();
   private final AtomicInteger decryptCalls = new AtomicInteger();
+  private final AtomicInteger rewrapCalls = new AtomicInteger();
+  private final AtomicInteger rewrapsLeft = new AtomicInteger(Integer.MAX_VALUE);
 
   public FlakyKeyManager(KeyManager delegate) {
     this.delegate = delegate;
@@ -23,6 +25,15 @@ public final class FlakyKeyManager implements KeyManager {
 
   public void down(boolean down) {
     this.down = down;
+  }
+
+  /** After {@code n} more successful rewraps, goes down (a key manager lost in mid-rewrap). */
+  public void downAfterRewraps(int n) {
+    rewrapsLeft.set(n);
+  }
+
+  public int rewrapCalls() {
+    return rewrapCalls.get();
   }
 
   public int generateCalls() {
@@ -41,6 +52,38 @@ public final class FlakyKeyManager implements KeyManager {
   @Override
   public int currentVersion() {
     return delegate.currentVersion();
+  }
+
+  @Override
+  public java.util.SortedSet<Integer> versions() {
+    return delegate.versions();
+  }
+
+  @Override
+  public int rotate() {
+    failIfDown();
+    return delegate.rotate();
+  }
+
+  @Override
+  public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    rewrapCalls.incrementAndGet();
+    if (rewrapsLeft.getAndDecrement() <= 0) {
+      down = true;
+    }
+    failIfDown();
+    return delegate.rewrap(wrapped, context);
+  }
+
+  @Override
+  public void retire(int version) {
+    delegate.retire(version);
+  }
+
+  private void failIfDown() {
+    if (down) {
+      throw new KeyManagerException.Unavailable("key manager down (test)", null);
+    }
   }
 
   @Override

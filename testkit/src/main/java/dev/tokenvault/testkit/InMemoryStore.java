@@ -178,6 +178,55 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
   }
 
   @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeysWrappedUnder(
+      String kekId, int kekVersion, String afterKeyId, int limit) {
+    return read(
+        () ->
+            keys.values().stream()
+                .filter(k -> k.wrapped().kekId().equals(kekId))
+                .filter(k -> k.wrapped().kekVersion() == kekVersion)
+                .filter(k -> afterKeyId == null || k.keyId().compareTo(afterKeyId) > 0)
+                .sorted(java.util.Comparator.comparing(DataKeyRecord::keyId))
+                .limit(limit)
+                .toList());
+  }
+
+  @Override
+  public CompletionStage<Map<Integer, Long>> countDataKeysByKekVersion(String kekId) {
+    return read(
+        () -> {
+          Map<Integer, Long> counts = new java.util.TreeMap<>();
+          for (DataKeyRecord k : keys.values()) {
+            if (k.wrapped().kekId().equals(kekId)) {
+              counts.merge(k.wrapped().kekVersion(), 1L, Long::sum);
+            }
+          }
+          return counts;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> rewrapDataKey(
+      String keyId,
+      dev.tokenvault.core.keys.WrappedKey expected,
+      dev.tokenvault.core.keys.WrappedKey rewrapped,
+      AuditEvent event) {
+    return write(
+        () -> {
+          DataKeyRecord existing = keys.get(keyId);
+          if (existing == null || !existing.wrapped().equals(expected)) {
+            return false;
+          }
+          keys.put(
+              keyId,
+              new DataKeyRecord(
+                  keyId, existing.namespace(), existing.purpose(), rewrapped, existing.createdAt()));
+          appendLocked(event);
+          return true;
+        });
+  }
+
+  @Override
   public CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event) {
     return write(
         () -> {

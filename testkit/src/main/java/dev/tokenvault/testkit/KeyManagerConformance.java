@@ -54,6 +54,30 @@ public abstract class KeyManagerConformance {
   /** A manager of the same kind on a different key-encryption key. */
   protected abstract KeyManager openOther() throws Exception;
 
+  /**
+   * A manager on a new KEK of its own at version 1: the rotation and retirement tests use it, so
+   * they never disturb the key of {@link #open()}.
+   */
+  protected abstract KeyManager openFresh() throws Exception;
+
+  /** A new instance on the KEK that {@code manager} uses, as after a restart. */
+  protected abstract KeyManager reopen(KeyManager manager) throws Exception;
+
+  /**
+   * Rotates {@code manager}'s KEK the way the vault (or, where versions are made outside the
+   * vault, an operator) does; returns the manager to use afterwards.
+   */
+  protected KeyManager rotate(KeyManager manager) throws Exception {
+    manager.rotate();
+    return manager;
+  }
+
+  /** Retires a version the way the vault (or an operator) does; returns the manager to use. */
+  protected KeyManager retire(KeyManager manager, int version) throws Exception {
+    manager.retire(version);
+    return manager;
+  }
+
   @BeforeEach
   void openManagerUnderTest() throws Exception {
     km = track(open());
@@ -201,6 +225,102 @@ public abstract class KeyManagerConformance {
     assertThat(reopened.decryptDataKey(key.wrapped(), CONTEXT)).isEqualTo(key.plaintext());
     DataKey second = reopened.generateDataKey(CONTEXT);
     assertThat(km.decryptDataKey(second.wrapped(), CONTEXT)).isEqualTo(second.plaintext());
+  }
+
+  @Test
+  void rotationMakesANewCurrentVersionAndEarlierKeysStayReadable() throws Exception {
+    KeyManager fresh = track(openFresh());
+    int before = fresh.currentVersion();
+    DataKey old = fresh.generateDataKey(CONTEXT);
+
+    KeyManager rotated = track(rotate(fresh));
+
+    assertThat(rotated.kekId()).isEqualTo(fresh.kekId());
+    assertThat(rotated.currentVersion()).isEqualTo(before + 1);
+    assertThat(rotated.versions()).contains(before, before + 1);
+    assertThat(rotated.decryptDataKey(old.wrapped(), CONTEXT)).isEqualTo(old.plaintext());
+    DataKey fresher = rotated.generateDataKey(CONTEXT);
+    assertThat(fresher.wrapped().kekVersion()).isEqualTo(before + 1);
+    KeyManager restarted = track(reopen(rotated));
+    assertThat(restarted.currentVersion()).isEqualTo(before + 1);
+    assertThat(restarted.decryptDataKey(old.wrapped(), CONTEXT)).isEqualTo(old.plaintext());
+    assertThat(restarted.decryptDataKey(fresher.wrapped(), CONTEXT)).isEqualTo(fresher.plaintext());
+  }
+
+  @Test
+  void rewrapMovesAKeyToTheCurrentVersionUnderTheSameContext() throws Exception {
+    KeyManager fresh = track(openFresh());
+    DataKey old = fresh.generateDataKey(CONTEXT);
+    KeyManager rotated = track(rotate(fresh));
+
+    WrappedKey rewrapped = rotated.rewrap(old.wrapped(), CONTEXT);
+
+    assertThat(rewrapped.kekId()).isEqualTo(rotated.kekId());
+    assertThat(rewrapped.kekVersion()).isEqualTo(rotated.currentVersion());
+    assertThat(rewrapped.ciphertext()).isNotEqualTo(old.wrapped().ciphertext());
+    assertThat(rotated.decryptDataKey(rewrapped, CONTEXT)).isEqualTo(old.plaintext());
+    EncryptionContext other =
+        EncryptionContext.of("tokenvault:namespace", "default", "tokenvault:key-id", "dk-2");
+    assertThatThrownBy(() -> rotated.decryptDataKey(rewrapped, other))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+  }
+
+  @Test
+  void rewrapWithAnotherContextOrTamperedBytesFailsAsIntegrityFailure() throws Exception {
+    KeyManager fresh = track(openFresh());
+    WrappedKey old = fresh.generateDataKey(CONTEXT).wrapped();
+    KeyManager rotated = track(rotate(fresh));
+    byte[] tampered = old.ciphertext();
+    tampered[tampered.length - 1] ^= 0x01;
+
+    assertThatThrownBy(
+            () ->
+                rotated.rewrap(
+                    old,
+                    EncryptionContext.of(
+                        "tokenvault:namespace", "other", "tokenvault:key-id", "dk-1")))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+    assertThatThrownBy(
+            () -> rotated.rewrap(new WrappedKey(old.kekId(), old.kekVersion(), tampered), CONTEXT))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+    assertThatThrownBy(
+            () -> rotated.rewrap(new WrappedKey(old.kekId(), 1000, old.ciphertext()), CONTEXT))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+  }
+
+  @Test
+  void retiringTheCurrentVersionIsRefused() throws Exception {
+    KeyManager fresh = track(openFresh());
+    DataKey key = fresh.generateDataKey(CONTEXT);
+
+    assertThatThrownBy(() -> fresh.retire(fresh.currentVersion()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(fresh.decryptDataKey(key.wrapped(), CONTEXT)).isEqualTo(key.plaintext());
+    assertThat(track(reopen(fresh)).decryptDataKey(key.wrapped(), CONTEXT))
+        .isEqualTo(key.plaintext());
+  }
+
+  @Test
+  void aRetiredVersionNoLongerDecryptsEvenAfterARestart() throws Exception {
+    KeyManager fresh = track(openFresh());
+    int first = fresh.currentVersion();
+    DataKey old = fresh.generateDataKey(CONTEXT);
+    KeyManager rotated = track(rotate(fresh));
+    WrappedKey rewrapped = rotated.rewrap(old.wrapped(), CONTEXT);
+
+    KeyManager retired = track(retire(rotated, first));
+
+    assertThat(retired.versions()).doesNotContain(first).contains(retired.currentVersion());
+    assertThatThrownBy(() -> retired.decryptDataKey(old.wrapped(), CONTEXT))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+    assertThat(retired.decryptDataKey(rewrapped, CONTEXT)).isEqualTo(old.plaintext());
+    KeyManager restarted = track(reopen(retired));
+    assertThat(restarted.versions()).doesNotContain(first);
+    assertThatThrownBy(() -> restarted.decryptDataKey(old.wrapped(), CONTEXT))
+        .isInstanceOf(KeyManagerException.IntegrityFailure.class);
+    assertThat(restarted.decryptDataKey(rewrapped, CONTEXT)).isEqualTo(old.plaintext());
+    DataKey next = restarted.generateDataKey(CONTEXT);
+    assertThat(restarted.decryptDataKey(next.wrapped(), CONTEXT)).isEqualTo(next.plaintext());
   }
 
   @Test

@@ -12,6 +12,18 @@ public final class TestContexts {
     return client("merchant-1");
   }
 
+  /** A key custodian: the {@code keys.admin} scope only. */
+  public static RequestContext admin() {
+    return new RequestContext(
+        "sub-key-custodian",
+        "admin",
+        List.of("keys.admin"),
+        "127.0.0.1",
+        "tokenvault-tests",
+        null,
+        UUID.randomUUID().toString());
+  }
+
   public static RequestContext client(String clientId) {
     return new RequestContext(
         "sub-" + clientId,

@@ -11,7 +11,10 @@ import dev.tokenvault.core.audit.AuditAction;
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.Outcome;
 import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.audit.RequestContext;
+import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.InsertResult;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenRecord;
@@ -152,6 +155,116 @@ public abstract class TokenStoreConformance {
     assertThat(outcomes).extracting(Attempt::input).contains(winner);
     assertThat(await(store.findDataKey(keyId))).contains(winner);
     assertThat(readAll(store)).hasSize(1);
+  }
+
+  // ---- data keys: rewrap after a KEK rotation
+
+  private static DataKeyRecord keyUnder(String keyId, KeyPurpose purpose, String kekId, int version) {
+    return new DataKeyRecord(
+        keyId,
+        Namespace.DEFAULT,
+        purpose,
+        new WrappedKey(kekId, version, TestRecords.randomBytes(60)),
+        TestRecords.now());
+  }
+
+  private static AuditEvent rewrapEvent(DataKeyRecord key, WrappedKey to) {
+    return AuditEvent.builder(AuditAction.REWRAP_DATA_KEY, RequestContext.system("rewrap"), TestRecords.now())
+        .namespace(key.namespace().name())
+        .key(to.kekId(), to.kekVersion())
+        .build();
+  }
+
+  @Test
+  void listDataKeysWrappedUnderWhenPagedThenThatVersionOnlyInKeyIdOrderEveryPurpose() {
+    List<String> underTwo = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      DataKeyRecord k =
+          keyUnder("dk_" + i + TestRecords.randomHex(4),
+              i % 2 == 0 ? KeyPurpose.RECORD : KeyPurpose.FINGERPRINT, "kek-a", 2);
+      await(store.insertDataKey(k, TestRecords.dataKeyEvent(k)));
+      underTwo.add(k.keyId());
+    }
+    for (DataKeyRecord other :
+        List.of(keyUnder("dk_v1", KeyPurpose.RECORD, "kek-a", 1),
+            keyUnder("dk_b2", KeyPurpose.RECORD, "kek-b", 2))) {
+      await(store.insertDataKey(other, TestRecords.dataKeyEvent(other)));
+    }
+
+    List<DataKeyRecord> first = await(store.listDataKeysWrappedUnder("kek-a", 2, null, 2));
+    List<DataKeyRecord> second =
+        await(store.listDataKeysWrappedUnder("kek-a", 2, first.get(1).keyId(), 2));
+    List<DataKeyRecord> third =
+        await(store.listDataKeysWrappedUnder("kek-a", 2, second.get(1).keyId(), 2));
+    List<DataKeyRecord> after =
+        await(store.listDataKeysWrappedUnder("kek-a", 2, third.get(0).keyId(), 2));
+
+    List<String> all = new ArrayList<>();
+    for (List<DataKeyRecord> page : List.of(first, second, third)) {
+      page.forEach(k -> all.add(k.keyId()));
+    }
+    assertThat(all).containsExactlyElementsOf(underTwo.stream().sorted().toList());
+    assertThat(third).hasSize(1);
+    assertThat(after).isEmpty();
+    assertThat(await(store.findDataKey(first.get(0).keyId()))).contains(first.get(0));
+  }
+
+  @Test
+  void countDataKeysByKekVersionCountsEveryPurposeOfThatKekOnly() {
+    for (DataKeyRecord k :
+        List.of(
+            keyUnder("dk_1", KeyPurpose.RECORD, "kek-a", 1),
+            keyUnder("dk_2", KeyPurpose.FINGERPRINT, "kek-a", 1),
+            keyUnder("dk_3", KeyPurpose.RECORD, "kek-a", 3),
+            keyUnder("dk_4", KeyPurpose.RECORD, "kek-b", 1))) {
+      await(store.insertDataKey(k, TestRecords.dataKeyEvent(k)));
+    }
+
+    assertThat(await(store.countDataKeysByKekVersion("kek-a"))).isEqualTo(Map.of(1, 2L, 3, 1L));
+    assertThat(await(store.countDataKeysByKekVersion("kek-none"))).isEmpty();
+  }
+
+  @Test
+  void rewrapDataKeyWhenStillAsExpectedThenReplacedWithItsEventAndDurable() throws Exception {
+    DataKeyRecord key = keyUnder("dk_rw", KeyPurpose.FINGERPRINT, "kek-a", 1);
+    await(store.insertDataKey(key, TestRecords.dataKeyEvent(key)));
+    WrappedKey to = new WrappedKey("kek-a", 2, TestRecords.randomBytes(60));
+    AuditEvent event = rewrapEvent(key, to);
+
+    assertThat(await(store.rewrapDataKey(key.keyId(), key.wrapped(), to, event))).isTrue();
+
+    DataKeyRecord expected =
+        new DataKeyRecord(key.keyId(), key.namespace(), key.purpose(), to, key.createdAt());
+    assertThat(await(store.findDataKey(key.keyId()))).contains(expected);
+    assertThat(ids(readAll(store))).endsWith(event.eventId());
+    store = reopen(store);
+    assertThat(await(store.findDataKey(key.keyId()))).contains(expected);
+    assertThat(await(store.countDataKeysByKekVersion("kek-a"))).isEqualTo(Map.of(2, 1L));
+    assertIntactFromGenesis(readAll(store));
+  }
+
+  @Test
+  void rewrapDataKeyWhenAlreadyRewrappedOrUnknownThenFalseAndNothingWritten() {
+    DataKeyRecord key = keyUnder("dk_rw2", KeyPurpose.RECORD, "kek-a", 1);
+    await(store.insertDataKey(key, TestRecords.dataKeyEvent(key)));
+    WrappedKey winner = new WrappedKey("kek-a", 2, TestRecords.randomBytes(60));
+    WrappedKey loser = new WrappedKey("kek-a", 2, TestRecords.randomBytes(60));
+    await(store.rewrapDataKey(key.keyId(), key.wrapped(), winner, rewrapEvent(key, winner)));
+    int events = readAll(store).size();
+
+    assertThat(await(store.rewrapDataKey(key.keyId(), key.wrapped(), loser, rewrapEvent(key, loser))))
+        .isFalse();
+    WrappedKey sameVersionOtherBytes =
+        new WrappedKey("kek-a", 2, TestRecords.randomBytes(60));
+    assertThat(
+            await(store.rewrapDataKey(
+                key.keyId(), sameVersionOtherBytes, loser, rewrapEvent(key, loser))))
+        .isFalse();
+    assertThat(await(store.rewrapDataKey("dk_unknown", key.wrapped(), loser, rewrapEvent(key, loser))))
+        .isFalse();
+
+    assertThat(await(store.findDataKey(key.keyId())).orElseThrow().wrapped()).isEqualTo(winner);
+    assertThat(readAll(store)).hasSize(events);
   }
 
   // ---- tokens

@@ -14,7 +14,18 @@ public final class AuditAction {
   public static final String GENERATE_DATA_KEY = "GenerateDataKey";
   /** The key manager unwrapped a data key (the {@code kms:Decrypt} analogue). */
   public static final String DECRYPT = "Decrypt";
+  /** A new key-encryption key version became current (the {@code kms:RotateKeyOnDemand} analogue). */
   public static final String ROTATE_KEY = "RotateKey";
+  /**
+   * A data key was re-wrapped under the current KEK version, without any record being decrypted
+   * (the {@code kms:ReEncrypt} analogue). {@code keyId}/{@code keyVersion}: the KEK and the new
+   * version; the encryption context names the data key and the version it left.
+   */
+  public static final String REWRAP_DATA_KEY = "RewrapDataKey";
+  /** A key-encryption key version was destroyed (the {@code kms:ScheduleKeyDeletion} analogue). */
+  public static final String RETIRE_KEY = "RetireKey";
+  /** A key custodian handed in a share of the local key file's unseal key (never recorded). */
+  public static final String UNSEAL = "Unseal";
   public static final String AUTH_FAILURE = "AuthFailure";
   /** The vault signed the chain's head ({@link AuditCheckpoint}). */
   public static final String AUDIT_CHECKPOINT = "AuditCheckpoint";

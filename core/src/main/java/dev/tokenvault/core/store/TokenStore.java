@@ -2,9 +2,12 @@ package dev.tokenvault.core.store;
 
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.AuditLog;
+import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.Token;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -45,6 +48,30 @@ public interface TokenStore extends AuditLog, AutoCloseable {
   CompletionStage<DataKeyRecord> insertDataKeyIfAbsent(DataKeyRecord key, AuditEvent event);
 
   CompletionStage<Optional<DataKeyRecord>> findDataKey(String keyId);
+
+  /**
+   * Data keys of every purpose wrapped under version {@code kekVersion} of KEK {@code kekId},
+   * ordered by key id: at most {@code limit} of them, with a key id greater than {@code
+   * afterKeyId} (null: from the first). Pages are consistent with writes acknowledged before the
+   * call; a key rewrapped meanwhile may or may not appear. For background rewrap after a KEK
+   * rotation: stores hold few data keys (one per namespace per process and week), so adapters may
+   * scan.
+   */
+  CompletionStage<List<DataKeyRecord>> listDataKeysWrappedUnder(
+      String kekId, int kekVersion, String afterKeyId, int limit);
+
+  /** How many data keys (every purpose) are wrapped under each version of KEK {@code kekId}. */
+  CompletionStage<Map<Integer, Long>> countDataKeysByKekVersion(String kekId);
+
+  /**
+   * Replaces data key {@code keyId}'s wrapping by {@code rewrapped} (the same key, wrapped under
+   * another KEK version), with its event in the same write, <b>only if</b> the stored wrapping is
+   * still exactly {@code expected} (KEK id, version and bytes). Returns whether it was replaced;
+   * when not (another process rewrapped it first, or it is gone) nothing is written, event
+   * included. Id, namespace, purpose and creation time never change.
+   */
+  CompletionStage<Boolean> rewrapDataKey(
+      String keyId, WrappedKey expected, WrappedKey rewrapped, AuditEvent event);
 
   /** Stores a new token; fails with {@link StoreException.DuplicateToken} if it exists. */
   CompletionStage<Void> insertToken(TokenRecord record, AuditEvent event);

@@ -67,6 +67,7 @@ public final class DefaultVault implements Vault {
   private final PaymentProcessor processor;
   private final Clock clock;
   private final KeyRing keys;
+  private final KeyCustody custody;
   private final ExecutorService ownedExecutor;
   private final VaultListener listener;
   private final SecureRandom random = new SecureRandom();
@@ -86,6 +87,21 @@ public final class DefaultVault implements Vault {
             b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor,
             b.keyRingSettings,
             listener);
+    this.custody =
+        new KeyCustody(
+            b.keyManager,
+            store,
+            clock,
+            b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor);
+    if (b.rewrapOnStart) {
+      // A rewrap cut short by the last shutdown (or a rotation by another process) resumes here.
+      custody.resumeRewrap(RequestContext.system("start-" + RandomIds.next("rq_")));
+    }
+  }
+
+  /** KEK rotation, background rewrap, retirement and the key report. */
+  public KeyAdministration keyAdministration() {
+    return custody;
   }
 
   public static Builder builder() {
@@ -442,12 +458,23 @@ public final class DefaultVault implements Vault {
     private java.util.concurrent.Executor blockingExecutor;
     private KeyRingSettings keyRingSettings = KeyRingSettings.DEFAULTS;
     private VaultListener listener = VaultListener.NONE;
+    private boolean rewrapOnStart = true;
 
     private Builder() {}
 
     /** Told about detokenizations, integrity and audit failures, data-key cache use. */
     public Builder listener(VaultListener v) {
       this.listener = v;
+      return this;
+    }
+
+    /**
+     * Whether {@link #build()} starts a rewrap of data keys left under older KEK versions
+     * (default true). Off for a vault whose key manager is not usable yet (sealed): call {@link
+     * KeyAdministration#resumeRewrap} once it is.
+     */
+    public Builder rewrapOnStart(boolean v) {
+      this.rewrapOnStart = v;
       return this;
     }
 

@@ -424,7 +424,7 @@ final class KeyRing {
         .build();
   }
 
-  private static EncryptionContext context(Namespace ns, String keyId, KeyPurpose purpose) {
+  static EncryptionContext context(Namespace ns, String keyId, KeyPurpose purpose) {
     return EncryptionContext.of(
         "tokenvault:namespace", ns.name(),
         "tokenvault:key-id", keyId,

@@ -6,7 +6,14 @@ import dev.tokenvault.core.keys.KeyManager;
 import dev.tokenvault.core.keys.KeyManagerException;
 import dev.tokenvault.core.keys.WrappedKey;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +35,7 @@ import software.amazon.awssdk.services.kms.model.InvalidCiphertextException;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KmsException;
 import software.amazon.awssdk.services.kms.model.NotFoundException;
+import software.amazon.awssdk.services.kms.model.ReEncryptResponse;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
@@ -50,8 +58,17 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * <h2>Key versions</h2>
  *
  * KMS rotates key material inside the key (automatic or on-demand rotation) and keeps every
- * earlier material for decryption; the blob names the material. So this adapter has one KEK
- * version, {@code 1}, and a vault-level rotation to another KMS key means another key ARN.
+ * earlier material for decryption; the blob names the material, and that material can never be
+ * destroyed on its own. So rotating material is KMS's business and invisible here. A vault KEK
+ * <em>version</em> is a different KMS key: version N is the N-th of {@code previousKeyIds}
+ * (oldest first), the configured {@code keyId} is the current version, and {@link #kekId()} is
+ * the ARN of version 1, the key the vault started with (so that data keys stored before any
+ * rotation keep their id). The vault does not create or delete KMS keys: its role needs no
+ * administrative permission. An operator creates the new key, makes it {@code key-id} and moves
+ * the old one to {@code previous-key-ids}; at start the vault rewraps every data key to the new
+ * key with {@code ReEncrypt} (inside KMS: the data key never reaches the vault), and once no data
+ * key is left under an old version the operator removes it from {@code previous-key-ids} and
+ * schedules the KMS key's deletion. {@link #rotate()} and {@link #retire} are therefore refused.
  *
  * <h2>Which key: ARNs and aliases</h2>
  *
@@ -77,7 +94,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * <p>Thread-safe: {@link KmsClient} is.
  */
 public final class AwsKmsKeyManager implements KeyManager {
-  /** The only KEK version: KMS versions key material internally. */
+  /** The version of the first key (KMS versions key material internally; see "Key versions"). */
   public static final int VERSION = 1;
   /** Connecting to KMS takes milliseconds in a region; longer means it is not reachable. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -88,14 +105,22 @@ public final class AwsKmsKeyManager implements KeyManager {
 
   private final KmsClient kms;
   private final boolean ownsClient;
+  /** The current key's ARN. */
   private final String keyArn;
+  /** The ARN of every version, version N at index N - 1; the last is {@link #keyArn}. */
+  private final List<String> versionArns;
+  /** Versions marked {@code retired:} in {@code previous-key-ids}: never used again. */
+  private final Set<Integer> retired;
   /** The credentials provider this manager made (and closes), or null. */
   private volatile SdkAutoCloseable credentials;
 
-  private AwsKmsKeyManager(KmsClient kms, boolean ownsClient, String keyArn) {
+  private AwsKmsKeyManager(
+      KmsClient kms, boolean ownsClient, List<String> versionArns, Set<Integer> retired) {
+    this.retired = Set.copyOf(retired);
     this.kms = kms;
     this.ownsClient = ownsClient;
-    this.keyArn = keyArn;
+    this.versionArns = List.copyOf(versionArns);
+    this.keyArn = versionArns.get(versionArns.size() - 1);
   }
 
   /** Opens with credentials from the AWS SDK's default provider chain. */
@@ -142,13 +167,29 @@ public final class AwsKmsKeyManager implements KeyManager {
 
   private static AwsKmsKeyManager open(AwsKmsSettings settings, KmsClient client, boolean owns) {
     String arn = settings.keyIdIsKeyArn() ? settings.keyId() : resolve(client, settings.keyId());
+    List<String> arns = new ArrayList<>();
+    Set<Integer> retired = new HashSet<>();
+    for (String previous : settings.previousKeyIds()) {
+      if (previous.startsWith(AwsKmsSettings.RETIRED_PREFIX)) {
+        retired.add(arns.size() + 1);
+        arns.add(previous.substring(AwsKmsSettings.RETIRED_PREFIX.length()));
+      } else {
+        arns.add(AwsKmsSettings.isKeyArn(previous) ? previous : resolve(client, previous));
+      }
+    }
+    arns.add(arn);
+    if (new HashSet<>(arns).size() != arns.size()) {
+      throw new IllegalStateException(
+          "tokenvault.keys.awskms.previous-key-ids names a key twice, or the current key");
+    }
     LOG.info(
-        "AWS KMS key manager ready: key {} (configured as {}), region {}{}",
+        "AWS KMS key manager ready: key {} (configured as {}) is KEK version {}, region {}{}",
         arn,
         settings.keyId(),
+        arns.size(),
         settings.region(),
         settings.endpoint() == null ? "" : ", endpoint " + settings.endpoint());
-    return new AwsKmsKeyManager(client, owns, arn);
+    return new AwsKmsKeyManager(client, owns, arns, retired);
   }
 
   /** Resolves a key id or alias to the key ARN, once. */
@@ -179,14 +220,91 @@ public final class AwsKmsKeyManager implements KeyManager {
     return meta.arn();
   }
 
+  /** The ARN of version 1: stable for the vault's life, whatever key is current. */
   @Override
   public String kekId() {
-    return keyArn;
+    return versionArns.get(0);
   }
 
   @Override
   public int currentVersion() {
-    return VERSION;
+    return versionArns.size();
+  }
+
+  @Override
+  public SortedSet<Integer> versions() {
+    SortedSet<Integer> out = new TreeSet<>();
+    for (int v = 1; v <= versionArns.size(); v++) {
+      if (!retired.contains(v)) {
+        out.add(v);
+      }
+    }
+    return Collections.unmodifiableSortedSet(out);
+  }
+
+  /**
+   * One {@code ReEncrypt} from the version's key to the current key, with the same encryption
+   * context on both sides: KMS decrypts and encrypts internally, the data key never reaches this
+   * process. Needs {@code kms:ReEncryptFrom} on the old key and {@code kms:ReEncryptTo} on the
+   * new one.
+   */
+  @Override
+  public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    Objects.requireNonNull(wrapped, "wrapped");
+    Objects.requireNonNull(context, "context");
+    String source = arnOf(wrapped);
+    byte[] blob = wrapped.ciphertext();
+    ReEncryptResponse response;
+    try {
+      response =
+          kms.reEncrypt(
+              r ->
+                  r.sourceKeyId(source)
+                      .destinationKeyId(keyArn)
+                      .ciphertextBlob(SdkBytes.fromByteArray(blob))
+                      .sourceEncryptionContext(context.entries())
+                      .destinationEncryptionContext(context.entries())
+                      .sourceEncryptionAlgorithm(EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT)
+                      .destinationEncryptionAlgorithm(EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT));
+    } catch (SdkException e) {
+      throw translate("ReEncrypt", e);
+    }
+    checkKeyId("ReEncrypt", keyArn, response.keyId());
+    checkKeyId("ReEncrypt", source, response.sourceKeyId());
+    if (response.ciphertextBlob() == null) {
+      throw new KeyManagerException.Unavailable("KMS ReEncrypt returned a malformed response", null);
+    }
+    return new WrappedKey(kekId(), currentVersion(), response.ciphertextBlob().asByteArray());
+  }
+
+  /**
+   * Refused: the vault does not delete KMS keys. An operator marks the version {@code retired:}
+   * in {@code previous-key-ids} once no data key is wrapped under it, then schedules the key's
+   * deletion in KMS.
+   */
+  @Override
+  public void retire(int version) {
+    if (version == currentVersion()) {
+      throw new IllegalStateException("the current KEK version cannot be retired");
+    }
+    throw new UnsupportedOperationException(
+        "retire an AWS KMS key version by marking it retired: in"
+            + " tokenvault.keys.awskms.previous-key-ids (see docs/key-managers.md)");
+  }
+
+  /** The ARN of the key that wrapped {@code wrapped}, or an integrity failure. */
+  private String arnOf(WrappedKey wrapped) {
+    if (!kekId().equals(wrapped.kekId())) {
+      throw integrity("the data key was wrapped by another KMS key", null);
+    }
+    int version = wrapped.kekVersion();
+    if (version < 1 || version > versionArns.size() || retired.contains(version)) {
+      throw integrity("no key-encryption key version " + version, null);
+    }
+    if (wrapped.ciphertext().length == 0) {
+      throw integrity("invalid wrapped key", null);
+    }
+    return versionArns.get(version - 1);
   }
 
   @Override
@@ -202,13 +320,14 @@ public final class AwsKmsKeyManager implements KeyManager {
     }
     byte[] key = take(response.plaintext());
     try {
-      checkKeyId("GenerateDataKey", response.keyId());
+      checkKeyId("GenerateDataKey", keyArn, response.keyId());
       if (key.length != DATA_KEY_BYTES || response.ciphertextBlob() == null) {
         throw new KeyManagerException.Unavailable(
             "KMS GenerateDataKey returned a malformed response", null);
       }
       return new DataKey(
-          key, new WrappedKey(keyArn, VERSION, response.ciphertextBlob().asByteArray()));
+          key,
+          new WrappedKey(kekId(), currentVersion(), response.ciphertextBlob().asByteArray()));
     } finally {
       Arrays.fill(key, (byte) 0);
     }
@@ -218,22 +337,14 @@ public final class AwsKmsKeyManager implements KeyManager {
   public byte[] decryptDataKey(WrappedKey wrapped, EncryptionContext context) {
     Objects.requireNonNull(wrapped, "wrapped");
     Objects.requireNonNull(context, "context");
-    if (!keyArn.equals(wrapped.kekId())) {
-      throw integrity("the data key was wrapped by another KMS key", null);
-    }
-    if (wrapped.kekVersion() != VERSION) {
-      throw integrity("no key-encryption key version " + wrapped.kekVersion(), null);
-    }
+    String arn = arnOf(wrapped);
     byte[] blob = wrapped.ciphertext();
-    if (blob.length == 0) {
-      throw integrity("invalid wrapped key", null);
-    }
     DecryptResponse response;
     try {
       response =
           kms.decrypt(
               r ->
-                  r.keyId(keyArn)
+                  r.keyId(arn)
                       .ciphertextBlob(SdkBytes.fromByteArray(blob))
                       .encryptionContext(context.entries())
                       .encryptionAlgorithm(EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT));
@@ -242,7 +353,7 @@ public final class AwsKmsKeyManager implements KeyManager {
     }
     byte[] key = take(response.plaintext());
     try {
-      checkKeyId("Decrypt", response.keyId());
+      checkKeyId("Decrypt", arn, response.keyId());
       if (key.length != DATA_KEY_BYTES) {
         throw integrity("the wrapped key does not hold a " + DATA_KEY_BYTES + "-byte key", null);
       }
@@ -263,10 +374,10 @@ public final class AwsKmsKeyManager implements KeyManager {
     return copy;
   }
 
-  private void checkKeyId(String operation, String responseKeyId) {
-    if (!keyArn.equals(responseKeyId)) {
+  private static void checkKeyId(String operation, String expected, String responseKeyId) {
+    if (!expected.equals(responseKeyId)) {
       throw integrity(
-          "KMS " + operation + " answered for key " + responseKeyId + ", not " + keyArn, null);
+          "KMS " + operation + " answered for key " + responseKeyId + ", not " + expected, null);
     }
   }
 
@@ -308,6 +419,6 @@ public final class AwsKmsKeyManager implements KeyManager {
 
   @Override
   public String toString() {
-    return "AwsKmsKeyManager[" + keyArn + "]";
+    return "AwsKmsKeyManager[" + keyArn + ", v" + currentVersion() + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.tokenvault.keys.awskms;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,9 +16,27 @@ import java.util.Objects;
  *     kms:DescribeKey}, and the resolved key ARN is used from then on
  * @param region the AWS region, e.g. {@code eu-west-1}
  * @param endpoint an endpoint override (a VPC endpoint, FIPS endpoint, or a test double), or null
+ * @param previousKeyIds the KMS keys the vault used before {@code keyId}, oldest first, kept for
+ *     decryption until every data key is rewrapped: KEK version N is the N-th of these, and
+ *     {@code keyId} is version {@code previousKeyIds.size() + 1} (configuration name {@code
+ *     tokenvault.keys.awskms.previous-key-ids}, comma-separated). An entry {@code
+ *     retired:<key ARN>} keeps its version number but is never used again
  */
-public record AwsKmsSettings(String keyId, String region, URI endpoint) {
+public record AwsKmsSettings(String keyId, String region, URI endpoint, List<String> previousKeyIds) {
+  /** Marks a retired version in {@link #previousKeyIds}. */
+  public static final String RETIRED_PREFIX = "retired:";
+
+  public AwsKmsSettings(String keyId, String region, URI endpoint) {
+    this(keyId, region, endpoint, List.of());
+  }
+
   public AwsKmsSettings {
+    previousKeyIds = previousKeyIds == null ? List.of() : List.copyOf(previousKeyIds);
+    for (String previous : previousKeyIds) {
+      if (previous.isBlank()) {
+        throw new IllegalArgumentException("previousKeyIds must not hold a blank key id");
+      }
+    }
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(region, "region");
     if (keyId.isBlank()) {

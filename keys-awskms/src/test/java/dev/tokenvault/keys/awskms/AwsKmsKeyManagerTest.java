@@ -10,6 +10,10 @@ import dev.tokenvault.testkit.FakeKmsServer;
 import dev.tokenvault.testkit.KeyManagerOutageConformance;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +70,59 @@ class AwsKmsKeyManagerTest extends KeyManagerOutageConformance {
   @Override
   protected KeyManager openOther() {
     return open(otherKeyArn);
+  }
+
+  /** The configuration each manager was opened with: rotation is a configuration change. */
+  private final Map<KeyManager, AwsKmsSettings> settingsOf = new IdentityHashMap<>();
+
+  private KeyManager open(AwsKmsSettings settings) {
+    KeyManager m = AwsKmsKeyManager.open(settings, fakeCredentials());
+    settingsOf.put(m, settings);
+    return m;
+  }
+
+  @Override
+  protected KeyManager openFresh() {
+    return open(new AwsKmsSettings(kms.createKey(), FakeKmsServer.REGION, kms.endpoint()));
+  }
+
+  @Override
+  protected KeyManager reopen(KeyManager manager) {
+    return open(settingsOf.get(manager));
+  }
+
+  /** What an operator does: a new KMS key becomes key-id, the old one moves to previous-key-ids. */
+  @Override
+  protected KeyManager rotate(KeyManager manager) {
+    AwsKmsSettings before = settingsOf.get(manager);
+    List<String> previous = new ArrayList<>(before.previousKeyIds());
+    previous.add(before.keyId());
+    return open(new AwsKmsSettings(kms.createKey(), before.region(), before.endpoint(), previous));
+  }
+
+  /** What an operator does once no data key is left under it: mark the entry retired. */
+  @Override
+  protected KeyManager retire(KeyManager manager, int version) {
+    assertThatThrownBy(() -> manager.retire(version))
+        .isInstanceOf(UnsupportedOperationException.class);
+    AwsKmsSettings before = settingsOf.get(manager);
+    List<String> previous = new ArrayList<>(before.previousKeyIds());
+    previous.set(version - 1, AwsKmsSettings.RETIRED_PREFIX + previous.get(version - 1));
+    return open(new AwsKmsSettings(before.keyId(), before.region(), before.endpoint(), previous));
+  }
+
+  @Test
+  void rewrapIsOneReEncryptInsideKmsAndNoDecrypt() {
+    KeyManager fresh = track(openFresh());
+    var old = fresh.generateDataKey(CONTEXT);
+    KeyManager rotated = track(rotate(fresh));
+    int decrypts = kms.calls("Decrypt");
+    int reEncrypts = kms.calls("ReEncrypt");
+
+    rotated.rewrap(old.wrapped(), CONTEXT);
+
+    assertThat(kms.calls("ReEncrypt")).isEqualTo(reEncrypts + 1);
+    assertThat(kms.calls("Decrypt")).isEqualTo(decrypts);
   }
 
   @Override

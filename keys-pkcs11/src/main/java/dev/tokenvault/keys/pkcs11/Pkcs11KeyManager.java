@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  *
  * KEK version N is the secret-key object labelled {@code <key-label>-v<N>} (N = 1, 2, ...,
  * decimal, no leading zero); the current version is the highest present. {@link #rotate()} makes
- * version N+1; older versions keep decrypting until they are deleted from the token. A wrapped
+ * version N+1; older versions keep decrypting until {@link #retire} deletes them from the token
+ * (or an operator does). {@link #rewrap} moves a wrapped key to the current version. A wrapped
  * key naming a version newer than any this instance knows (another instance rotated) makes it
  * re-read the token's labels once.
  *
@@ -318,11 +319,20 @@ public final class Pkcs11KeyManager implements KeyManager {
   public DataKey generateDataKey(EncryptionContext context) {
     Objects.requireNonNull(context, "context");
     Connection c = connection();
-    int version = c.current();
     byte[] key = new byte[DATA_KEY_BYTES];
-    byte[] iv = new byte[IV_BYTES];
     try {
       c.random.nextBytes(key);
+      return new DataKey(key, wrap(c, key, context, "GenerateDataKey"));
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  /** Encrypts {@code key} inside the HSM under the current version of {@code c}. */
+  private WrappedKey wrap(Connection c, byte[] key, EncryptionContext context, String operation) {
+    int version = c.current();
+    byte[] iv = new byte[IV_BYTES];
+    try {
       c.random.nextBytes(iv);
       Cipher cipher = Cipher.getInstance(TRANSFORMATION, c.provider);
       cipher.init(Cipher.ENCRYPT_MODE, c.keks.get(version), new GCMParameterSpec(TAG_BITS, iv));
@@ -333,11 +343,55 @@ public final class Pkcs11KeyManager implements KeyManager {
       }
       byte[] wrapped =
           ByteBuffer.allocate(WRAPPED_BYTES).put(FORMAT_V1).put(iv).put(sealed).array();
-      return new DataKey(key, new WrappedKey(kekId, version, wrapped));
+      return new WrappedKey(kekId, version, wrapped);
     } catch (GeneralSecurityException | ProviderException e) {
-      throw lost(c, "GenerateDataKey", e);
+      throw lost(c, operation, e);
+    }
+  }
+
+  /**
+   * Decrypts inside the HSM under the old version and encrypts under the current one. The data
+   * key passes through this process in clear for that moment, as on every {@link
+   * #decryptDataKey} (PKCS#11 key wrap, which would keep it inside, is not usable here: see
+   * "Why AES-GCM and not key wrap"), and is overwritten at once.
+   */
+  @Override
+  public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    byte[] key = decryptDataKey(wrapped, context);
+    try {
+      return wrap(connection(), key, context, "ReEncrypt");
     } finally {
       Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  @Override
+  public java.util.SortedSet<Integer> versions() {
+    return Collections.unmodifiableSortedSet(new TreeMap<>(connection().keks).navigableKeySet());
+  }
+
+  /**
+   * Deletes KEK version {@code version}'s key object from the token ({@code C_DestroyObject}):
+   * nothing can unwrap under it afterwards, in this instance or any other.
+   */
+  @Override
+  public void retire(int version) {
+    synchronized (lock) {
+      Connection c = connection();
+      if (version == c.current()) {
+        throw new IllegalStateException("the current KEK version cannot be retired");
+      }
+      if (!c.keks.containsKey(version)) {
+        throw new IllegalStateException("no KEK version " + version + " to retire");
+      }
+      String label = settings.keyLabel() + "-v" + version;
+      try {
+        c.keyStore.deleteEntry(label);
+      } catch (GeneralSecurityException | ProviderException e) {
+        throw lost(c, "DeleteKey", e);
+      }
+      connection = new Connection(c.provider, c.keyStore, c.random, readVersions(c.keyStore));
+      LOG.info("retired key-encryption key {}: deleted {} from the token", kekId, label);
     }
   }
 

@@ -11,6 +11,8 @@ import dev.tokenvault.testkit.KeyManagerOutageConformance;
 import java.security.AuthProvider;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import javax.crypto.SecretKey;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +43,24 @@ class Pkcs11KeyManagerTest extends KeyManagerOutageConformance {
   @Override
   protected KeyManager openOther() {
     return Pkcs11KeyManager.open(main("kek-other", true), SoftHsm2Tokens.pin());
+  }
+
+  private final Map<KeyManager, Pkcs11Settings> settingsOf = new IdentityHashMap<>();
+
+  @Override
+  protected KeyManager openFresh() {
+    Pkcs11Settings settings = main(freshLabel("fresh"), true);
+    KeyManager m = Pkcs11KeyManager.open(settings, SoftHsm2Tokens.pin());
+    settingsOf.put(m, settings);
+    return m;
+  }
+
+  @Override
+  protected KeyManager reopen(KeyManager manager) {
+    Pkcs11Settings settings = settingsOf.get(manager);
+    KeyManager m = Pkcs11KeyManager.open(settings, SoftHsm2Tokens.pin());
+    settingsOf.put(m, settings);
+    return m;
   }
 
   @Override

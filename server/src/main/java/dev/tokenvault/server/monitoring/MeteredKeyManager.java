@@ -74,6 +74,34 @@ public final class MeteredKeyManager implements KeyManager {
     return timed("decrypt", () -> delegate.decryptDataKey(wrapped, context));
   }
 
+  // Rotation goes straight to the delegate (a wrapper that kept the port's defaults would
+  // refuse to rotate, rewrap or retire): rewrap is a key-manager call and is timed like one.
+
+  @Override
+  public java.util.SortedSet<Integer> versions() {
+    return delegate.versions();
+  }
+
+  @Override
+  public int rotate() {
+    return timed("rotate", delegate::rotate);
+  }
+
+  @Override
+  public WrappedKey rewrap(WrappedKey wrapped, EncryptionContext context) {
+    return timed("rewrap", () -> delegate.rewrap(wrapped, context));
+  }
+
+  @Override
+  public void retire(int version) {
+    timed(
+        "retire",
+        () -> {
+          delegate.retire(version);
+          return null;
+        });
+  }
+
   @Override
   public void close() {
     delegate.close();

@@ -90,7 +90,20 @@ final class Adapters {
         new dev.tokenvault.keys.awskms.AwsKmsSettings(
             required("tokenvault.keys.awskms.key-id"),
             required("tokenvault.keys.awskms.region"),
-            endpoint == null ? null : java.net.URI.create(endpoint)));
+            endpoint == null ? null : java.net.URI.create(endpoint),
+            previousKeyIds()));
+  }
+
+  /** {@code tokenvault.keys.awskms.previous-key-ids}: comma-separated, oldest first. */
+  private static java.util.List<String> previousKeyIds() {
+    String v = config("tokenvault.keys.awskms.previous-key-ids");
+    if (v == null) {
+      return java.util.List.of();
+    }
+    return java.util.Arrays.stream(v.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .toList();
   }
 
   private static String required(String name) {

@@ -73,11 +73,20 @@ public class VaultProducer {
   /** The kid of the vault's audit-checkpoint signing key (a {@code SIGNING} key pair). */
   public static final String CHECKPOINT_KID = "audit-v1";
 
+  /**
+   * Unseals a local key file sealed under key shares at start: the environment variable
+   * TOKENVAULT_UNSEAL_SHARES, shares separated by commas or white space.
+   */
+  @ConfigProperty(name = "tokenvault.unseal.shares")
+  Optional<String> unsealShares;
+
+  private KeySeal seal;
+
   private Stores stores;
   private KeyManager keyManager;
   private DefaultVault vault;
   private AuditCheckpointer checkpointer;
-  private ScheduledExecutorService checkpoints;
+  private volatile ScheduledExecutorService checkpoints;
   private Counter checkpointCounter;
 
   /** The store adapter, as both ports it serves. */
@@ -106,8 +115,50 @@ public class VaultProducer {
         .paymentProcessor(new SimulatedAcquirer())
         .clock(clock)
         .listener(metrics)
+        .rewrapOnStart(seal == null)
         .build();
     startCheckpoints(clock);
+    if (seal == null) {
+      scheduleCheckpoints();
+    } else {
+      // Checkpoints need the signing key, which the key manager unwraps: they start at unseal.
+      DefaultVault built = vault;
+      seal.onUnseal(
+          km -> {
+            built.keyAdministration().resumeRewrap(
+                dev.tokenvault.core.audit.RequestContext.system("unseal"));
+            scheduleCheckpoints();
+          });
+      unsealShares.ifPresent(
+          all -> {
+            int given = 0;
+            for (String share : all.split("[,\\s]+")) {
+              if (!share.isEmpty()) {
+                given++;
+                seal.offer(share);
+              }
+            }
+            // An unseal from the environment is audited like one over HTTP (never the shares).
+            stores.tokens().append(
+                dev.tokenvault.core.audit.AuditEvent.builder(
+                        dev.tokenvault.core.audit.AuditAction.UNSEAL,
+                        dev.tokenvault.core.audit.RequestContext.system("start"),
+                        clock.instant())
+                    .encryptionContext(java.util.Map.of(
+                        "tokenvault:source", "TOKENVAULT_UNSEAL_SHARES",
+                        "tokenvault:shares-given", Integer.toString(given),
+                        "tokenvault:sealed", Boolean.toString(seal.sealed())))
+                    .outcome(seal.sealed()
+                        ? dev.tokenvault.core.audit.Outcome.DENIED
+                        : dev.tokenvault.core.audit.Outcome.SUCCESS,
+                        seal.sealed() ? "unseal_failed" : null)
+                    .build())
+                .toCompletableFuture().join();
+          });
+      if (seal.sealed()) {
+        LOG.warnf("vault SEALED: %d key shares are needed (POST /v1/unseal)", seal.status().threshold());
+      }
+    }
     LOG.infof("vault ready: store=%s keys=%s data-dir=%s", storeType, keysType, dir);
   }
 
@@ -124,6 +175,13 @@ public class VaultProducer {
         () -> v.vaultKeyPair(KeyPurpose.SIGNING, CHECKPOINT_KID, system)
             .thenApply(k -> new AuditCheckpointer.SigningKey(k.kid(), k.privateKey())),
         clock, system);
+  }
+
+  /** Signs a checkpoint every interval; only once the key manager can unwrap the signing key. */
+  private synchronized void scheduleCheckpoints() {
+    if (checkpoints != null) {
+      return;
+    }
     checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tokenvault-audit-checkpoint");
       t.setDaemon(true);
@@ -170,7 +228,9 @@ public class VaultProducer {
     if (vault != null) {
       vault.close();
     }
-    if (keyManager != null) {
+    if (seal != null) {
+      seal.close();
+    } else if (keyManager != null) {
       keyManager.close();
     }
     if (stores != null) {
@@ -193,6 +253,19 @@ public class VaultProducer {
       throw new IllegalStateException("the vault is not started");
     }
     return vault;
+  }
+
+  /** KEK rotation, rewrap, retirement and the key report. */
+  public dev.tokenvault.core.vault.KeyAdministration keyAdministration() {
+    if (vault == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return vault.keyAdministration();
+  }
+
+  /** The seal of a key file sealed under key shares, or null when there is none. */
+  public KeySeal seal() {
+    return seal;
   }
 
   @Produces
@@ -232,6 +305,10 @@ public class VaultProducer {
     String type = keysType.trim().toLowerCase(Locale.ROOT);
     switch (type) {
       case "local":
+        if (LocalKeyManager.sealMode(dir) == LocalKeyManager.SealMode.SHARES) {
+          seal = new KeySeal(dir, clock);
+          return seal.keyManager();
+        }
         char[] pass = kekPassphrase.filter(s -> !s.isEmpty()).map(String::toCharArray).orElse(null);
         return LocalKeyManager.open(dir, pass, clock);
       case "pkcs11":

@@ -323,7 +323,10 @@ class ServerIT {
       new Route("GET", "/v1/audit/verify", null, "audit.read"),
       new Route("POST", "/tokenize", "{}", "payments.tokenize"),
       new Route("POST", "/payments", "{}", "payments.create"),
-      new Route("POST", "/v1/capture-sessions", null, "payments.tokenize"));
+      new Route("POST", "/v1/capture-sessions", null, "payments.tokenize"),
+      new Route("GET", "/v1/keys", null, "keys.admin"),
+      new Route("POST", "/v1/keys/rotate", "{}", "keys.admin"),
+      new Route("DELETE", "/v1/keys/versions/*", null, "keys.admin"));
 
   @Test
   void everyRouteNeedsItsScope() {
@@ -566,7 +569,8 @@ class ServerIT {
         dev.tokenvault.server.api.PaymentsResource.class, dev.tokenvault.server.api.AuditResource.class,
         dev.tokenvault.server.api.SeedResource.class, dev.tokenvault.server.auth.DevIssuerResource.class,
         dev.tokenvault.server.api.MetricsResource.class,
-        dev.tokenvault.server.capture.CaptureResource.class, dev.tokenvault.server.capture.CheckoutResource.class)) {
+        dev.tokenvault.server.capture.CaptureResource.class, dev.tokenvault.server.capture.CheckoutResource.class,
+        dev.tokenvault.server.api.KeysResource.class, dev.tokenvault.server.api.UnsealResource.class)) {
       for (Method m : c.getDeclaredMethods()) {
         if (httpMethod(m) != null) {
           out.add(m);

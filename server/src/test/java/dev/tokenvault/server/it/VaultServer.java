@@ -90,8 +90,25 @@ final class VaultServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    awaitReady();
+    awaitReady("/health/ready");
     return this;
+  }
+
+  /** Starts a server that is expected to stay unready (sealed): waits for liveness only. */
+  VaultServer startLive() {
+    livenessOnly = true;
+    try {
+      return start();
+    } finally {
+      livenessOnly = false;
+    }
+  }
+
+  /** The same data directory, log and port, with {@code more} added to the environment. */
+  VaultServer withEnv(Map<String, String> more) {
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.putAll(more);
+    return new VaultServer(dataDir, log, port, props, Map.copyOf(all));
   }
 
   /** Starts the server expecting it to fail its start; returns its exit status. */
@@ -113,7 +130,12 @@ final class VaultServer implements AutoCloseable {
     return process.exitValue();
   }
 
-  private void awaitReady() {
+  private boolean livenessOnly;
+
+  private void awaitReady(String readyPath) {
+    if (livenessOnly) {
+      readyPath = "/health/live";
+    }
     long deadline = System.currentTimeMillis() + START_LIMIT_MILLIS;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
@@ -121,7 +143,7 @@ final class VaultServer implements AutoCloseable {
       }
       if (Files.exists(dataDir.resolve("tls").resolve("ca.pem")) || props.containsKey("tokenvault.tls.cert")) {
         try {
-          HttpResponse<String> r = http().get("/health/ready", null);
+          HttpResponse<String> r = http().get(readyPath, null);
           if (r.statusCode() == 200) {
             return;
           }

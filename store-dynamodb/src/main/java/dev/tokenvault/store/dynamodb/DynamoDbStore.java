@@ -6,6 +6,7 @@ import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentStore;
+import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.store.DataKeyRecord;
 import dev.tokenvault.core.store.InsertResult;
 import dev.tokenvault.core.store.StoreException;
@@ -41,6 +42,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -335,6 +337,102 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
 
   private Optional<DataKeyRecord> getDataKey(String keyId) {
     return get(tables.keys, Items.dataKeyKey(keyId)).map(Items::dataKey);
+  }
+
+  /**
+   * A consistent scan of the keys table, filtered and sorted here: the table holds a few data
+   * keys per namespace, and only background rewrap and the key report call this.
+   */
+  private List<DataKeyRecord> dataKeysOf(String kekId) {
+    List<DataKeyRecord> out = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> exclusiveStart = start;
+      ScanResponse page =
+          client.scan(
+              b ->
+                  b.tableName(tables.keys)
+                      .consistentRead(true)
+                      .filterExpression("#k = :k")
+                      .expressionAttributeNames(Map.of("#k", "kek_id"))
+                      .expressionAttributeValues(Map.of(":k", Items.s(kekId)))
+                      .exclusiveStartKey(exclusiveStart));
+      for (Map<String, AttributeValue> item : page.items()) {
+        out.add(Items.dataKey(item));
+      }
+      start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+    } while (start != null && !start.isEmpty());
+    return out;
+  }
+
+  @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeysWrappedUnder(
+      String kekId, int kekVersion, String afterKeyId, int limit) {
+    Objects.requireNonNull(kekId, "kekId");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    return onReader(
+        "list data keys",
+        () ->
+            dataKeysOf(kekId).stream()
+                .filter(k -> k.wrapped().kekVersion() == kekVersion)
+                .filter(k -> afterKeyId == null || k.keyId().compareTo(afterKeyId) > 0)
+                .sorted(java.util.Comparator.comparing(DataKeyRecord::keyId))
+                .limit(limit)
+                .toList());
+  }
+
+  @Override
+  public CompletionStage<Map<Integer, Long>> countDataKeysByKekVersion(String kekId) {
+    Objects.requireNonNull(kekId, "kekId");
+    return onReader(
+        "count data keys",
+        () -> {
+          Map<Integer, Long> counts = new java.util.TreeMap<>();
+          for (DataKeyRecord k : dataKeysOf(kekId)) {
+            counts.merge(k.wrapped().kekVersion(), 1L, Long::sum);
+          }
+          return counts;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> rewrapDataKey(
+      String keyId, WrappedKey expected, WrappedKey rewrapped, AuditEvent event) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(rewrapped, "rewrapped");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        "rewrap data key",
+        () -> {
+          Optional<DataKeyRecord> found = getDataKey(keyId);
+          if (found.isEmpty() || !found.get().wrapped().equals(expected)) {
+            return new BatchWriter.Done<>(false);
+          }
+          DataKeyRecord old = found.get();
+          DataKeyRecord updated =
+              new DataKeyRecord(keyId, old.namespace(), old.purpose(), rewrapped, old.createdAt());
+          // Rejected: another writer changed the wrapping first; prepared again, the read sees it.
+          return new BatchWriter.Write<>(
+              List.of(
+                  put(
+                      tables.keys,
+                      Items.dataKey(updated),
+                      "#k = :k AND #v = :v AND #w = :w",
+                      Map.of("#k", "kek_id", "#v", "kek_version", "#w", "wrapped"),
+                      Map.of(
+                          ":k", Items.s(expected.kekId()),
+                          ":v", Items.n(expected.kekVersion()),
+                          ":w",
+                              AttributeValue.fromB(
+                                  software.amazon.awssdk.core.SdkBytes.fromByteArray(
+                                      expected.ciphertext()))))),
+              event,
+              stored -> true,
+              failed -> {});
+        });
   }
 
   // ---- tokens

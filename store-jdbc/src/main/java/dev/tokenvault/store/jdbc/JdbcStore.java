@@ -3,6 +3,7 @@ package dev.tokenvault.store.jdbc;
 import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.AuditQuery;
 import dev.tokenvault.core.audit.StoredAuditEvent;
+import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentStore;
@@ -227,6 +228,72 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   public CompletionStage<Optional<DataKeyRecord>> findDataKey(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     return read(r -> r.findOne(Rows.SELECT_DATA_KEY, keyId, rs -> Rows.dataKey(rs, dialect)));
+  }
+
+  @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeysWrappedUnder(
+      String kekId, int kekVersion, String afterKeyId, int limit) {
+    Objects.requireNonNull(kekId, "kekId");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    return read(
+        r -> {
+          PreparedStatement ps = r.prepare(Rows.SELECT_DATA_KEYS_UNDER);
+          ps.setString(1, kekId);
+          ps.setInt(2, kekVersion);
+          ps.setString(3, afterKeyId == null ? "" : afterKeyId);
+          ps.setInt(4, limit);
+          List<DataKeyRecord> out = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(Rows.dataKey(rs, dialect));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public CompletionStage<Map<Integer, Long>> countDataKeysByKekVersion(String kekId) {
+    Objects.requireNonNull(kekId, "kekId");
+    return read(
+        r -> {
+          PreparedStatement ps = r.prepare(Rows.COUNT_DATA_KEYS_BY_VERSION);
+          ps.setString(1, kekId);
+          Map<Integer, Long> out = new java.util.TreeMap<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.put(rs.getInt("kek_version"), rs.getLong("n"));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> rewrapDataKey(
+      String keyId, WrappedKey expected, WrappedKey rewrapped, AuditEvent event) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(rewrapped, "rewrapped");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.REWRAP_DATA_KEY);
+          ps.setString(1, rewrapped.kekId());
+          ps.setInt(2, rewrapped.kekVersion());
+          ps.setBytes(3, rewrapped.ciphertext());
+          ps.setString(4, keyId);
+          ps.setString(5, expected.kekId());
+          ps.setInt(6, expected.kekVersion());
+          ps.setBytes(7, expected.ciphertext());
+          if (ps.executeUpdate() == 0) {
+            return false;
+          }
+          tx.audit(event);
+          return true;
+        });
   }
 
   // ---- tokens

@@ -41,6 +41,15 @@ final class Rows {
       "INSERT INTO data_keys (key_id, namespace, purpose, kek_id, kek_version, wrapped, created_at)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
   static final String SELECT_DATA_KEY = "SELECT * FROM data_keys WHERE key_id = ?";
+  static final String SELECT_DATA_KEYS_UNDER =
+      "SELECT * FROM data_keys WHERE kek_id = ? AND kek_version = ? AND key_id > ?"
+          + " ORDER BY key_id LIMIT ?";
+  static final String COUNT_DATA_KEYS_BY_VERSION =
+      "SELECT kek_version, COUNT(*) AS n FROM data_keys WHERE kek_id = ? GROUP BY kek_version";
+  /** Conditional on the whole old wrapping, so two rewrappers never both win. */
+  static final String REWRAP_DATA_KEY =
+      "UPDATE data_keys SET kek_id = ?, kek_version = ?, wrapped = ?"
+          + " WHERE key_id = ? AND kek_id = ? AND kek_version = ? AND wrapped = ?";
 
   static void bindDataKey(PreparedStatement ps, DataKeyRecord k, Dialect d) throws SQLException {
     ps.setString(1, k.keyId());
