@@ -16,7 +16,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -57,8 +56,12 @@ public class MetricsResource {
   @Inject jakarta.enterprise.event.Event<dev.tokenvault.server.auth.AuthenticationFailed> failures;
   @Inject java.time.Clock clock;
 
+  /**
+   * Semicolon-separated: an RFC 2253 subject holds commas itself ({@code CN=scraper,O=bank}), so a
+   * comma-separated list (MicroProfile Config's list syntax) would cut every subject apart.
+   */
   @ConfigProperty(name = "tokenvault.metrics.scraper-subjects")
-  Optional<List<String>> scraperSubjects;
+  Optional<String> scraperSubjects;
 
   @GET
   @Produces(PROMETHEUS_TEXT)
@@ -103,8 +106,8 @@ public class MetricsResource {
   }
 
   private boolean isScraper() {
-    Set<String> allowed = scraperSubjects.orElse(List.of()).stream().map(String::trim)
-        .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    Set<String> allowed = java.util.Arrays.stream(scraperSubjects.orElse("").split(";"))
+        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     if (allowed.isEmpty()) {
       return false;
     }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class JwtValidatorTest {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-  final TestJwts.MutableClock clock = new TestJwts.MutableClock(T0);
+  final dev.tokenvault.testkit.MutableClock clock = new dev.tokenvault.testkit.MutableClock(T0);
   final RSAKey rsa;
   final ECKey ec;
   final JwtValidator validator;

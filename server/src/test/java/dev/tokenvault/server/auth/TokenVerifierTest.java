@@ -17,7 +17,7 @@ class TokenVerifierTest {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   static final RSAKey KEY = generate();
 
-  final TestJwts.MutableClock clock = new TestJwts.MutableClock(T0);
+  final dev.tokenvault.testkit.MutableClock clock = new dev.tokenvault.testkit.MutableClock(T0);
   final CountingKeys keys = new CountingKeys(new JWKSet(KEY.toPublicJWK()));
   final TokenVerifier verifier = new TokenVerifier(
       new JwtValidator(keys, TestJwts.ISSUER, TestJwts.AUDIENCE, Duration.ofSeconds(30), clock), clock);

@@ -2,15 +2,15 @@ package dev.tokenvault.server.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
+
 import org.junit.jupiter.api.Test;
 
 class AuthLockoutTest {
-  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  final dev.tokenvault.testkit.MutableClock clock = new dev.tokenvault.testkit.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   /** The PCI DSS 8.3.4 defaults: 10 attempts, 30 minutes. */
   final AuthLockout lockout = new AuthLockout(true, 10, 10, Duration.ofMinutes(30),
       Duration.ofMinutes(30), 3, Duration.ofMillis(100), clock);
@@ -74,30 +74,4 @@ class AuthLockoutTest {
     assertThat(off.addressLocked("10.0.0.1")).isZero();
   }
 
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }
