@@ -221,15 +221,23 @@ final class KeyRing {
 
   /** The fingerprint PRF of {@code namespace}, created on first use by whichever process wins. */
   CompletionStage<Prf> fingerprintKey(Namespace namespace, RequestContext ctx) {
-    CompletableFuture<Prf> f =
-        fingerprintKeys.computeIfAbsent(
-            namespace, ns -> loadOrCreateFingerprintKey(ns, ctx).toCompletableFuture());
-    // A failed load is forgotten (whenComplete runs at once if it already failed), so the next
-    // call tries again once the key manager or store is back.
+    return once(fingerprintKeys, namespace, ns -> loadOrCreateFingerprintKey(ns, ctx));
+  }
+
+  /**
+   * {@code load(key)}, run once per key while it succeeds; a failed load is forgotten ({@code
+   * whenComplete} runs at once if it already failed), so the next call tries again once the key
+   * manager or store is back.
+   */
+  private static <K, V> CompletionStage<V> once(
+      ConcurrentHashMap<K, CompletableFuture<V>> loaded,
+      K key,
+      java.util.function.Function<K, CompletionStage<V>> load) {
+    CompletableFuture<V> f = loaded.computeIfAbsent(key, k -> load.apply(k).toCompletableFuture());
     return f.whenComplete(
-        (p, e) -> {
+        (v, e) -> {
           if (e != null) {
-            fingerprintKeys.remove(namespace, f);
+            loaded.remove(key, f);
           }
         });
   }
@@ -304,20 +312,12 @@ final class KeyRing {
    * #findVaultKeyPair} for those.
    */
   CompletionStage<VaultKeyPair> vaultKeyPair(KeyPurpose purpose, String kid, RequestContext ctx) {
-    String keyId = vaultKeyId(purpose, kid);
-    CompletableFuture<VaultKeyPair> f =
-        vaultKeyPairs.computeIfAbsent(
-            keyId,
-            id ->
-                loadOrCreate(Namespace.SYSTEM, id, purpose, ctx)
-                    .thenApply(k -> derive(kid, purpose, k))
-                    .toCompletableFuture());
-    return f.whenComplete(
-        (p, e) -> {
-          if (e != null) {
-            vaultKeyPairs.remove(keyId, f);
-          }
-        });
+    return once(
+        vaultKeyPairs,
+        vaultKeyId(purpose, kid),
+        id ->
+            loadOrCreate(Namespace.SYSTEM, id, purpose, ctx)
+                .thenApply(k -> derive(kid, purpose, k)));
   }
 
   /** The vault's key pair {@code kid} for {@code purpose} if it exists; never creates one. */

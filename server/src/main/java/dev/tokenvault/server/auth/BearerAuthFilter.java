@@ -86,6 +86,7 @@ public class BearerAuthFilter {
   @Inject AuthLockout lockout;
   @Inject RateLimiter rateLimiter;
   @Inject AuthFailureRecorder recorder;
+  @Inject ScraperCertificates scrapers;
 
   /** A response (null: let the request through) and how long to hold it back. */
   private record Answer(Response response, Duration delay) {
@@ -106,6 +107,9 @@ public class BearerAuthFilter {
       return Uni.createFrom().nullItem();
     }
     RoutingContext rc = vertxRequest.getCurrent();
+    if (method.isAnnotationPresent(ScraperCertificates.Admits.class) && scrapers.admits(rc)) {
+      return Uni.createFrom().nullItem();
+    }
     String ip = sourceIp(rc);
     Duration ipLocked = lockout.addressLocked(ip);
     if (!ipLocked.isZero()) {

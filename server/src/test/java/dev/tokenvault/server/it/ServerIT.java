@@ -321,6 +321,7 @@ class ServerIT {
       new Route("GET", "/v1/payments/pay_x", null, "payments.read"),
       new Route("GET", "/v1/audit", null, "audit.read"),
       new Route("GET", "/v1/audit/verify", null, "audit.read"),
+      new Route("GET", "/metrics", null, "audit.read"),
       new Route("POST", "/tokenize", "{}", "payments.tokenize"),
       new Route("POST", "/payments", "{}", "payments.create"),
       new Route("POST", "/v1/capture-sessions", null, "payments.tokenize"),

@@ -80,13 +80,13 @@ public final class SqliteStore extends JdbcStore {
   private SqliteStore(Path file, FileLock ownerLock) {
     super(
         new SqliteDialect(),
-        () -> DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties()),
+        () -> connect(file),
         "tokenvault-sqlite");
     this.file = file;
     this.ownerLock = ownerLock;
     WalCheckpointer c;
     try {
-      Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
+      Connection connection = connect(file);
       new SqliteDialect().configureCheckpointer(connection);
       c = new WalCheckpointer(connection, "tokenvault-sqlite-checkpointer");
     } catch (SQLException e) {
@@ -95,6 +95,10 @@ public final class SqliteStore extends JdbcStore {
     }
     this.checkpointer = c;
     checkpointer.start();
+  }
+
+  private static Connection connect(Path file) throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
   }
 
   /**
