@@ -4,16 +4,13 @@ import dev.tokenvault.core.audit.RequestContext;
 import dev.tokenvault.server.auth.Caller;
 import dev.tokenvault.server.auth.CurrentCaller;
 import dev.tokenvault.server.error.RequestIds;
+import dev.tokenvault.server.http.PeerCertificates;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /** Builds the audit {@link RequestContext} of the current request from the caller and the connection. */
 @RequestScoped
@@ -49,17 +46,7 @@ public class ApiContext {
   }
 
   private static String clientCertSubject(HttpServerRequest req) {
-    SSLSession session = req.sslSession();
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate x
-          ? x.getSubjectX500Principal().getName()
-          : null;
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
+    return PeerCertificates.of(req).subject();
   }
+
 }

@@ -8,6 +8,7 @@ import dev.tokenvault.core.audit.RequestContext;
 import dev.tokenvault.server.api.ApiContext;
 import dev.tokenvault.server.error.Problem;
 import dev.tokenvault.server.error.RequestIds;
+import dev.tokenvault.server.http.PeerCertificates;
 import dev.tokenvault.server.limits.AuthLockout;
 import dev.tokenvault.server.limits.RateLimiter;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
@@ -23,15 +24,9 @@ import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -235,23 +230,9 @@ public class BearerAuthFilter {
 
   /** The base64url SHA-256 thumbprint of the TLS client certificate, or null without one. */
   public static String clientCertificateThumbprint(RoutingContext rc) {
-    SSLSession session = rc == null ? null : rc.request().sslSession();
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      if (chain.length == 0) {
-        return null;
-      }
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(
-          MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return rc == null ? null : PeerCertificates.of(rc.request()).thumbprint();
   }
+
 
   private static String sourceIp(RoutingContext rc) {
     return rc == null || rc.request().remoteAddress() == null ? null

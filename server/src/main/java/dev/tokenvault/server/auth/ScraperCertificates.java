@@ -1,19 +1,16 @@
 package dev.tokenvault.server.auth;
 
+import dev.tokenvault.server.http.PeerCertificates;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -54,17 +51,7 @@ public class ScraperCertificates {
     if (subjects.isEmpty() || rc == null) {
       return false;
     }
-    SSLSession session = rc.request().sslSession();
-    if (session == null) {
-      return false;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0
-          && chain[0] instanceof X509Certificate x
-          && subjects.contains(x.getSubjectX500Principal().getName());
-    } catch (SSLPeerUnverifiedException e) {
-      return false;
-    }
+    String subject = PeerCertificates.of(rc.request()).subject();
+    return subject != null && subjects.contains(subject);
   }
 }
