@@ -19,6 +19,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -37,6 +38,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "payments")
 public class PaymentsResource {
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final Pattern PAYMENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   @Inject Vault vault;
   @Inject ApiContext api;
@@ -86,7 +88,7 @@ public class PaymentsResource {
       content = @Content(schema = @Schema(implementation = PaymentResponse.class)))
   @APIResponse(responseCode = "404", description = "unknown payment")
   public CompletionStage<PaymentResponse> get(@PathParam("id") String id) {
-    if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) {
+    if (id == null || !PAYMENT_ID.matcher(id).matches()) {
       throw new InvalidValueException("invalid_payment_id", "id", "not a payment id");
     }
     return vault.payment(api.caller().namespace(), id, api.requestContext())

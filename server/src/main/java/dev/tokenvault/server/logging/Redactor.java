@@ -31,7 +31,7 @@ public final class Redactor {
 
   /** {@code text} with every card-number-bearing digit run masked; the same instance if none. */
   public static String redact(String text) {
-    if (text == null || text.length() < MIN_DIGITS) {
+    if (text == null || !hasLongDigitRun(text)) {
       return text;
     }
     Matcher m = RUN.matcher(text);
@@ -64,6 +64,33 @@ public final class Redactor {
   public static boolean containsCardNumber(String text) {
     String r = redact(text);
     return r != null && !r.equals(text);
+  }
+
+  /**
+   * Whether {@code text} has a {@link #RUN} with at least {@link #MIN_DIGITS} digits: the cheap
+   * necessary condition checked before the regex, since almost no log line has one.
+   */
+  static boolean hasLongDigitRun(String text) {
+    int n = text.length();
+    if (n < MIN_DIGITS) {
+      return false;
+    }
+    int digits = 0;
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c >= '0' && c <= '9') {
+        if (++digits >= MIN_DIGITS) {
+          return true;
+        }
+      } else if (!((c == ' ' || c == '-') && digits > 0 && i + 1 < n && isDigit(text.charAt(i + 1)))) {
+        digits = 0;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   private static String digitsOf(String text, int start, int end) {

@@ -38,4 +38,32 @@ class RedactorTest {
     String text = "4111.1111.1111.1111";
     assertThat(Redactor.redact(text)).isSameAs(text);
   }
+
+  /**
+   * The pre-check must never say "no run" when the regex finds one of 12+ digits, or a card
+   * number would pass unmasked: checked against the regex on random strings over the characters
+   * that matter (digits, the two separators, another character).
+   */
+  @Test
+  void theCheapPreCheckAgreesWithTheRegexOnRandomText() {
+    java.util.Random random = new java.util.Random(20261123);
+    java.util.regex.Pattern run = java.util.regex.Pattern.compile("\\d(?:[ -]?\\d)*");
+    char[] alphabet = "0123456789012345678901234567890123456789 -x".toCharArray();
+    int positives = 0;
+    for (int i = 0; i < 20_000; i++) {
+      char[] c = new char[10 + random.nextInt(30)];
+      for (int j = 0; j < c.length; j++) {
+        c[j] = alphabet[random.nextInt(alphabet.length)];
+      }
+      String text = new String(c);
+      boolean expected = false;
+      java.util.regex.Matcher m = run.matcher(text);
+      while (m.find()) {
+        expected |= m.group().chars().filter(Character::isDigit).count() >= 12;
+      }
+      assertThat(Redactor.hasLongDigitRun(text)).as(text).isEqualTo(expected);
+      positives += expected ? 1 : 0;
+    }
+    assertThat(positives).as("both answers were exercised").isBetween(1_000, 19_000);
+  }
 }
