@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Times</h2>
  *
- * The same fixed-width text as SQLite ({@link SqliteDialect#TIME}), exact to the nanosecond: an
+ * The same fixed-width text as SQLite ({@link FixedUtcTime}), exact to the nanosecond: an
  * audit event's time is hashed, so it must read back exactly as written; {@code timestamptz} would
  * round to microseconds.
  */
@@ -135,13 +135,13 @@ final class PostgresDialect implements Dialect {
     if (value == null) {
       statement.setNull(index, Types.VARCHAR);
     } else {
-      statement.setString(index, SqliteDialect.TIME.format(value));
+      statement.setString(index, FixedUtcTime.format(value));
     }
   }
 
   @Override
   public Instant getInstant(ResultSet row, String column) throws SQLException {
     String text = row.getString(column);
-    return text == null ? null : Instant.parse(text);
+    return text == null ? null : FixedUtcTime.parse(text);
   }
 }

@@ -7,9 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * SQLite settings and encodings.
@@ -75,9 +73,7 @@ final class SqliteDialect implements Dialect {
   static final int READER_CACHE_KIB = 16 * 1024;
 
   /** Fixed-width UTC text, nine fraction digits; {@link PostgresDialect} stores times alike. */
-  static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
+  static final DateTimeFormatter TIME = FixedUtcTime.FORMATTER;
 
   /** SQLite's primary result code for constraint violations ({@code SQLITE_CONSTRAINT}). */
   private static final int SQLITE_CONSTRAINT = 19;
@@ -186,13 +182,13 @@ final class SqliteDialect implements Dialect {
     if (value == null) {
       statement.setNull(index, Types.VARCHAR);
     } else {
-      statement.setString(index, TIME.format(value));
+      statement.setString(index, FixedUtcTime.format(value));
     }
   }
 
   @Override
   public Instant getInstant(ResultSet row, String column) throws SQLException {
     String text = row.getString(column);
-    return text == null ? null : Instant.parse(text);
+    return text == null ? null : FixedUtcTime.parse(text);
   }
 }
