@@ -52,6 +52,9 @@ public class TokenVerifier {
     this.clock = clock;
     this.cache = Caffeine.newBuilder()
         .maximumSize(MAX_CACHE_ENTRIES)
+        // maintenance (read-buffer drains, eviction) inline: handing it to the common pool woke a
+        // thread every few reads, which cost more than the work on this hot path
+        .executor(Runnable::run)
         .expireAfter(new Expiry<String, Caller>() {
           @Override
           public long expireAfterCreate(String key, Caller value, long currentTime) {
