@@ -72,34 +72,6 @@ public final class Bootstrap {
       System.setProperty("tokenvault.auth.jwks-uri", jwks);
       notes.add("discovered the issuer's JWKS at " + jwks);
     }
-    String pem = devIssuer ? null : Settings.get("tokenvault.auth.public-key");
-    if (pem != null && Settings.get("mp.jwt.verify.publickey.algorithm") == null) {
-      // smallrye-jwt decodes a PEM key with one of the configured algorithms, picked from an
-      // unordered set: offered RS256, ES256 and PS256 together it sometimes reads an RSA key as
-      // an EC key and refuses every token. So name only the algorithms of the key's type.
-      System.setProperty("mp.jwt.verify.publickey.algorithm", algorithmsFor(Path.of(pem)));
-    }
     return new Result(dataDir, devPki, devIssuer, List.copyOf(notes));
-  }
-
-  /** The signature algorithms a PEM public key can verify: RS256,PS256 for RSA; ES256 for EC. */
-  static String algorithmsFor(Path pem) {
-    try {
-      String text = java.nio.file.Files.readString(pem);
-      String base64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-      byte[] der = java.util.Base64.getDecoder().decode(base64);
-      java.security.spec.X509EncodedKeySpec spec = new java.security.spec.X509EncodedKeySpec(der);
-      try {
-        java.security.KeyFactory.getInstance("RSA").generatePublic(spec);
-        return "RS256,PS256";
-      } catch (java.security.spec.InvalidKeySpecException notRsa) {
-        java.security.KeyFactory.getInstance("EC").generatePublic(spec);
-        return "ES256";
-      }
-    } catch (java.io.IOException | java.security.GeneralSecurityException
-        | IllegalArgumentException e) {
-      throw new IllegalStateException(
-          "tokenvault.auth.public-key must be a PEM RSA or EC public key (SubjectPublicKeyInfo)", e);
-    }
   }
 }
