@@ -245,17 +245,27 @@ nginx_workers() {
 }
 
 # ---- one wrk run ----
-declare -A RPS=() P50=() P99=() P999=() NON2XX=() ERRS=() LOAD=() CPU=() REQS=()
+declare -A RPS=() P50=() P99=() P999=() NON2XX=() ERRS=() LOAD=() CPU=() REQS=() JIT=() CPUREQ=()
+
+# jit_seconds: the vault JVM's total JIT compile time so far (jstat -compiler), or "" without
+# jstat. The JIT keeps compiling for tens of seconds under load on 2 cores (seen here: ~30 s of
+# compile time during a 60 s run that followed 40 s of warm-up), and every compile-second is
+# CPU the server's threads did not get.
+JSTAT="$(dirname "$(command -v "$JAVA")")/jstat"
+jit_seconds() {
+  [[ -x "$JSTAT" ]] || { echo ""; return; }
+  "$JSTAT" -compiler "$VAULT_PID" 2>/dev/null | awk 'NR == 2 { print $4 }'
+}
 
 # run_wrk NAME URL SCRIPT DURATION [record]: runs wrk; with "record" keeps its figures.
 run_wrk() {
   local name="$1" url="$2" script="$3" duration="$4" record="${5:-}"
-  local out="$RUN_DIR/$name.wrk.txt" load t0 t1 m0 m1 v0 v1 n0 n1 wall
+  local out="$RUN_DIR/$name.wrk.txt" load t0 t1 m0 m1 v0 v1 n0 n1 wall jit0 jit1
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   log "$name: wrk -t$THREADS -c$CONNECTIONS -d$duration (load average $load)"
   local workers
   workers="$(nginx_workers)"
-  m0="$(machine_jiffies)"; v0="$(proc_jiffies "$VAULT_PID")"
+  m0="$(machine_jiffies)"; v0="$(proc_jiffies "$VAULT_PID")"; jit0="$(jit_seconds)"
   # shellcheck disable=SC2086
   n0="$(proc_jiffies $workers)"
   t0="$(date +%s%N)"
@@ -275,7 +285,8 @@ run_wrk() {
   wait "$WRK_PID" || { cat "$out" >&2; die "wrk failed in $name"; }
   WRK_PID=""
   t1="$(date +%s%N)"
-  m1="$(machine_jiffies)"; v1="$(proc_jiffies "$VAULT_PID")"
+  m1="$(machine_jiffies)"; v1="$(proc_jiffies "$VAULT_PID")"; jit1="$(jit_seconds)"
+  LAST_JIT="$(awk -v a="$jit0" -v b="$jit1" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%.1f", b - a }')"
   # shellcheck disable=SC2086
   n1="$(proc_jiffies $workers)"
   PHASE=$((PHASE % 9 + 1))
@@ -304,6 +315,11 @@ run_wrk() {
     vault = v / hz * 1000 / wall * 100; ng = n / hz * 1000 / wall * 100; wr = w / hz * 1000 / wall * 100
     other = busy - vault - ng - wr; if (other < 0) other = 0
     printf "%.0f/%.0f/%.0f/%.0f", vault, wr, ng, other }')"
+  JIT[$name]="$LAST_JIT"
+  # the vault's CPU time per request, in µs: what a request costs, which a loaded machine
+  # distorts far less than it distorts req/s
+  CPUREQ[$name]="$(awk -v v=$((v1 - v0)) -v hz="$CLK_TCK" -v n="${r[requests]}" \
+    'BEGIN { if (n > 0) printf "%.0f", v / hz * 1e6 / n; else printf "n/a" }')"
 }
 
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
@@ -362,6 +378,25 @@ if [[ ! "$WARMUP" =~ ^0+[smh]?$ ]]; then
   fi
   if wants ceiling; then
     run_wrk warmup-ceiling "$BASE" ceiling.lua "$WARMUP"
+  fi
+  # then until the JIT has settled: rounds of one 8 s slice per wanted vault scenario, until a
+  # round in which no slice compiled for 1 s or more (at most 5 rounds). One scenario's slices
+  # are not enough: each route has its own hot code (seen here: 10 s of compiling in a ceiling
+  # run that followed a settled tokenize warm-up).
+  settle=()
+  for s in ceiling tokenize detokenize payments mixed; do
+    wants "$s" && settle+=("$s")
+  done
+  if [[ -x "$JSTAT" ]] && (( ${#settle[@]} > 0 )); then
+    for ((round = 1; round <= 5; round++)); do
+      settled=1
+      for s in "${settle[@]}"; do
+        run_wrk "warmup-jit-$round-$s" "$BASE" "$s.lua" 8s
+        log "JIT compile time in that slice: ${LAST_JIT} s"
+        [[ "$LAST_JIT" != n/a ]] && awk -v j="$LAST_JIT" 'BEGIN { exit !(j < 1.0) }' || settled=0
+      done
+      (( settled )) && break
+    done
   fi
 fi
 
@@ -434,14 +469,14 @@ report() {
     "processes on the machine distort every figure when it is well above 0"
   echo
   echo "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors |" \
-    "× nginx | × ceiling | load avg | CPU % vault/wrk/nginx/other |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    "× nginx | × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"
   local s
   for s in "${SCENARIOS[@]}"; do
     [[ -n "${RPS[$s]:-}" ]] || continue
     echo "| $s | ${RPS[$s]} | ${P50[$s]} | ${P99[$s]} | ${P999[$s]} | ${NON2XX[$s]} |" \
       "${ERRS[$s]} | $(ratio "${RPS[$s]}" nginx) | $(ratio "${RPS[$s]}" ceiling) |" \
-      "${LOAD[$s]} | ${CPU[$s]} |"
+      "${LOAD[$s]} | ${CPU[$s]} | ${CPUREQ[$s]} | ${JIT[$s]} |"
   done
   echo
   echo "- ceiling = \`GET /v1/payments/{id}\` of an existing payment (200): TLS, HTTP, bearer" \
@@ -449,6 +484,8 @@ report() {
   echo "- mixed = 50% detokenize (Zipf s=1.0), 30% tokenize, 20% payments."
   echo "- CPU %: of one core, over the run (${NPROC} cores = $((NPROC * 100))%); other = the" \
     "rest of the machine's busy time (other processes, kernel work not charged to these)."
+  echo "- vault CPU µs/req: the vault JVM's CPU time (all threads, JIT and GC included) per" \
+    "request; JIT s: seconds the JIT compiled during the scenario (jstat), which should be ~0."
   if [[ -n "$KM_CALLS" ]]; then
     local ok=$(( REQS[tokenize] - NON2XX[tokenize] ))
     echo "- key-manager calls (GenerateDataKey + Decrypt audit events) during the tokenize run:" \
