@@ -47,6 +47,18 @@ class FingerprintRotationIT {
     throw new AssertionError("the re-fingerprint did not end");
   }
 
+  /** Runs {@code ./tokenvault keys ARGS} against the server (its dev issuer's admin client). */
+  private static JsonNode launcher(VaultServer server, String... args) throws Exception {
+    java.nio.file.Path root = java.nio.file.Path.of(System.getProperty("tokenvault.repo.root", ".."));
+    List<String> command = new java.util.ArrayList<>(List.of(root.resolve("tokenvault").toString(), "keys"));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--data-dir", server.dataDir.toString(), "--port", String.valueOf(server.port)));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor()).as("launcher exit status: %s", out).isZero();
+    return Http.JSON.readTree(out);
+  }
+
   @Test
   void rotationKeepsDeterministicTokensFoundAndTheOldVersionRetiresOnceUnused() throws Exception {
     VaultServer server = VaultServer.fresh("fprot", Map.of());
@@ -149,6 +161,19 @@ class FingerprintRotationIT {
           .containsExactly("denied", "success", "denied");
       assertThat(Http.json(server.http().get("/v1/audit/verify", all)).get("valid").asBoolean())
           .isTrue();
+
+      // The launcher's commands, on the same routes: a second rotation, then retire version 2.
+      JsonNode second = launcher(server, "rotate-fingerprint", "--namespace", "default");
+      assertThat(second.get("previousVersion").asInt()).isEqualTo(2);
+      assertThat(second.get("currentVersion").asInt()).isEqualTo(3);
+      String admin = DevTokens.token(server, "keys.admin");
+      assertThat(awaitJob(server, admin).get("refingerprint").get("state").asText()).isEqualTo("done");
+      JsonNode status = namespace(launcher(server, "status"), "default");
+      assertThat(status.get("versions")).extracting(JsonNode::asInt).containsExactly(2, 3);
+      JsonNode retired = launcher(server, "retire-fingerprint", "--namespace", "default", "--version", "2");
+      assertThat(retired.get("versions")).extracting(JsonNode::asInt).containsExactly(3);
+      deterministic.forEach(
+          (pan, t) -> assertThat(tokenize(server, all, pan, true).get("fingerprint").asText()).startsWith("fp3_"));
     }
     assertThat(LeakScan.findings(List.of(server.dataDir, server.log))).isEmpty();
   }
