@@ -9,6 +9,7 @@ import dev.tokenvault.core.crypto.InvalidCiphertextException;
 import dev.tokenvault.core.crypto.RecordCipher;
 import dev.tokenvault.core.keys.KeyManagerException;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenPage;
@@ -18,11 +19,13 @@ import dev.tokenvault.core.value.Namespace;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -241,7 +244,7 @@ final class FingerprintCustody implements FingerprintAdministration, AutoCloseab
         .thenCompose(
             all -> {
               Map<Namespace, TreeSet<Integer>> byNamespace = new TreeMap<>(
-                  java.util.Comparator.comparing(Namespace::name));
+                  Comparator.comparing(Namespace::name));
               for (DataKeyRecord k : all) {
                 int v = KeyRing.fingerprintKeyVersion(k.keyId(), k.namespace());
                 if (v > 0) {
@@ -307,7 +310,7 @@ final class FingerprintCustody implements FingerprintAdministration, AutoCloseab
         .thenCompose(
             all -> {
               Map<Namespace, Integer> versions = new TreeMap<>(
-                  java.util.Comparator.comparing(Namespace::name));
+                  Comparator.comparing(Namespace::name));
               for (DataKeyRecord k : all) {
                 if (KeyRing.fingerprintKeyVersion(k.keyId(), k.namespace()) > 0) {
                   versions.merge(k.namespace(), 1, Integer::sum);
@@ -419,7 +422,7 @@ final class FingerprintCustody implements FingerprintAdministration, AutoCloseab
   /** Moves one token to the current version; true if this process stored the move. */
   private boolean moveOne(
       TokenRecord r, KeyRing.FingerprintKey current, Job job, RequestContext ctx) {
-    int from = dev.tokenvault.core.store.FingerprintFormat.version(r.fingerprint());
+    int from = FingerprintFormat.version(r.fingerprint());
     Map<String, String> context =
         Map.of(
             "tokenvault:source-fingerprint-version", Integer.toString(from),
@@ -474,7 +477,7 @@ final class FingerprintCustody implements FingerprintAdministration, AutoCloseab
   private static <T> T join(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       Throwable cause = KeyRing.unwrapCompletion(e);
       throw cause instanceof RuntimeException r ? r : e;
     }
