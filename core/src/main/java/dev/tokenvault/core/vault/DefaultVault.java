@@ -157,50 +157,58 @@ public final class DefaultVault implements Vault {
                 keys.keyForEncryption(ns, ctx)
                     .thenApply(key -> seal(cmd, fks, key, ctx))
                     .thenCompose(
-                        pending -> {
-                          if (!cmd.deterministic()) {
-                            return store
-                                .insertToken(pending.record, pending.event)
-                                .thenApply(
-                                    v ->
-                                        new TokenizeResult(
-                                            TokenMetadata.of(pending.record), true));
+                        pending ->
+                            cmd.deterministic()
+                                ? insertDeterministic(cmd, ctx, attempt, fks, pending)
+                                : store
+                                    .insertToken(pending.record, pending.event)
+                                    .thenApply(
+                                        v ->
+                                            new TokenizeResult(
+                                                TokenMetadata.of(pending.record), true))));
+  }
+
+  /**
+   * The namespace's token for the value under any stored fingerprint-key version, or a new one
+   * under the current version. When the store says the version this process took for current is
+   * superseded (another process rotated), loads the versions again and starts over.
+   */
+  private CompletionStage<TokenizeResult> insertDeterministic(
+      TokenizeCommand cmd,
+      RequestContext ctx,
+      int attempt,
+      KeyRing.FingerprintKeys fks,
+      Pending pending) {
+    CompletableFuture<TokenizeResult> result = new CompletableFuture<>();
+    store
+        .insertTokenIfFingerprintAbsent(
+            pending.record,
+            pending.olderFingerprints,
+            fks.successorKeyId(),
+            pending.event,
+            clock.instant())
+        .whenComplete(
+            (r, e) -> {
+              if (e == null) {
+                result.complete(new TokenizeResult(TokenMetadata.of(r.record()), r.created()));
+              } else if (KeyRing.unwrapCompletion(e)
+                      instanceof StoreException.FingerprintKeySuperseded
+                  && attempt < SUPERSEDED_RETRIES) {
+                keys.reloadFingerprintKeys(cmd.namespace(), fks, ctx)
+                    .thenCompose(k -> tokenize(cmd, ctx, attempt + 1))
+                    .whenComplete(
+                        (again, e2) -> {
+                          if (e2 == null) {
+                            result.complete(again);
+                          } else {
+                            result.completeExceptionally(e2);
                           }
-                          CompletableFuture<TokenizeResult> result = new CompletableFuture<>();
-                          store
-                              .insertTokenIfFingerprintAbsent(
-                                  pending.record,
-                                  pending.olderFingerprints,
-                                  fks.successorKeyId(),
-                                  pending.event,
-                                  clock.instant())
-                              .whenComplete(
-                                  (r, e) -> {
-                                    if (e == null) {
-                                      result.complete(
-                                          new TokenizeResult(
-                                              TokenMetadata.of(r.record()), r.created()));
-                                    } else if (KeyRing.unwrapCompletion(e)
-                                            instanceof StoreException.FingerprintKeySuperseded
-                                        && attempt < SUPERSEDED_RETRIES) {
-                                      // Another process rotated the fingerprint key: load the
-                                      // versions again, fingerprint again, insert again.
-                                      keys.reloadFingerprintKeys(ns, fks, ctx)
-                                          .thenCompose(k -> tokenize(cmd, ctx, attempt + 1))
-                                          .whenComplete(
-                                              (again, e2) -> {
-                                                if (e2 == null) {
-                                                  result.complete(again);
-                                                } else {
-                                                  result.completeExceptionally(e2);
-                                                }
-                                              });
-                                    } else {
-                                      result.completeExceptionally(e);
-                                    }
-                                  });
-                          return result;
-                        }));
+                        });
+              } else {
+                result.completeExceptionally(e);
+              }
+            });
+    return result;
   }
 
   private record Pending(TokenRecord record, List<String> olderFingerprints, AuditEvent event) {}
