@@ -18,6 +18,7 @@ public final class FlakyKeyManager implements KeyManager {
   private final AtomicInteger decryptCalls = new AtomicInteger();
   private final AtomicInteger rewrapCalls = new AtomicInteger();
   private final AtomicInteger rewrapsLeft = new AtomicInteger(Integer.MAX_VALUE);
+  private final AtomicInteger decryptsLeft = new AtomicInteger(Integer.MAX_VALUE);
 
   public FlakyKeyManager(KeyManager delegate) {
     this.delegate = delegate;
@@ -30,6 +31,14 @@ public final class FlakyKeyManager implements KeyManager {
   /** After {@code n} more successful rewraps, goes down (a key manager lost in mid-rewrap). */
   public void downAfterRewraps(int n) {
     rewrapsLeft.set(n);
+  }
+
+  /**
+   * After {@code n} more successful data-key decryptions, goes down (a key manager lost in the
+   * middle of a re-fingerprint, which unwraps the records' data keys).
+   */
+  public void downAfterDecrypts(int n) {
+    decryptsLeft.set(n);
   }
 
   public int rewrapCalls() {
@@ -98,6 +107,9 @@ public final class FlakyKeyManager implements KeyManager {
   @Override
   public byte[] decryptDataKey(WrappedKey wrapped, EncryptionContext context) {
     decryptCalls.incrementAndGet();
+    if (decryptsLeft.getAndDecrement() <= 0) {
+      down = true;
+    }
     if (down) {
       throw new KeyManagerException.Unavailable("key manager down (test)", null);
     }

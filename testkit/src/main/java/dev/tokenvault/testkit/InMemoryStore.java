@@ -7,6 +7,7 @@ import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentStore;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.InsertResult;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenRecord;
@@ -241,26 +242,138 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
 
   @Override
   public CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
-      TokenRecord record, AuditEvent event, Instant now) {
+      TokenRecord record,
+      List<String> olderFingerprints,
+      String successorKeyId,
+      AuditEvent event,
+      Instant now) {
+    if (!record.deterministic()) {
+      throw new IllegalArgumentException("record must be deterministic");
+    }
     return write(
         () -> {
-          String fpKey = record.namespace().name() + "\n" + record.fingerprint();
-          String existingToken = deterministic.get(fpKey);
-          TokenRecord existing = existingToken == null ? null : tokens.get(existingToken);
-          if (existing != null && !existing.isExpiredAt(now)) {
-            appendLocked(event.withToken(existing.token().value()));
-            return new InsertResult(existing, false);
+          List<String> candidates = new ArrayList<>();
+          candidates.add(record.fingerprint());
+          candidates.addAll(olderFingerprints);
+          for (String fp : candidates) {
+            String fpKey = record.namespace().name() + "\n" + fp;
+            String existingToken = deterministic.get(fpKey);
+            TokenRecord existing = existingToken == null ? null : tokens.get(existingToken);
+            if (existing != null && !existing.isExpiredAt(now)) {
+              appendLocked(event.withToken(existing.token().value()));
+              return new InsertResult(existing, false);
+            }
+          }
+          if (successorKeyId != null && keys.containsKey(successorKeyId)) {
+            throw new StoreException.FingerprintKeySuperseded(successorKeyId);
           }
           if (tokens.containsKey(record.token().value())) {
             throw new StoreException.DuplicateToken(record.token().value());
           }
-          if (existing != null) {
-            tokens.remove(existing.token().value());
+          for (String fp : candidates) {
+            String expired = deterministic.remove(record.namespace().name() + "\n" + fp);
+            if (expired != null) {
+              tokens.remove(expired);
+            }
           }
           tokens.put(record.token().value(), record);
-          deterministic.put(fpKey, record.token().value());
+          deterministic.put(
+              record.namespace().name() + "\n" + record.fingerprint(), record.token().value());
           appendLocked(event.withToken(record.token().value()));
           return new InsertResult(record, true);
+        });
+  }
+
+  @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeys(
+      dev.tokenvault.core.store.KeyPurpose purpose, Namespace namespace) {
+    return read(
+        () ->
+            keys.values().stream()
+                .filter(k -> k.purpose() == purpose)
+                .filter(k -> namespace == null || k.namespace().equals(namespace))
+                .sorted(
+                    java.util.Comparator.comparing((DataKeyRecord k) -> k.namespace().name())
+                        .thenComparing(DataKeyRecord::keyId))
+                .toList());
+  }
+
+  @Override
+  public CompletionStage<Boolean> deleteDataKey(String keyId, AuditEvent event) {
+    return write(
+        () -> {
+          if (keys.remove(keyId) == null) {
+            return false;
+          }
+          appendLocked(event);
+          return true;
+        });
+  }
+
+  @Override
+  public CompletionStage<dev.tokenvault.core.store.TokenPage> listTokensByFingerprintVersion(
+      Namespace namespace, int version, String cursor, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    return read(
+        () -> {
+          List<TokenRecord> page =
+              tokens.values().stream()
+                  .filter(r -> r.namespace().equals(namespace))
+                  .filter(r -> FingerprintFormat.version(r.fingerprint()) == version)
+                  .filter(r -> cursor == null || r.token().value().compareTo(cursor) > 0)
+                  .sorted(java.util.Comparator.comparing((TokenRecord r) -> r.token().value()))
+                  .limit(limit)
+                  .toList();
+          String next = page.size() < limit ? null : page.get(page.size() - 1).token().value();
+          return new dev.tokenvault.core.store.TokenPage(page, next);
+        });
+  }
+
+  @Override
+  public CompletionStage<Map<Integer, Long>> countTokensByFingerprintVersion(
+      Namespace namespace, int belowVersion) {
+    return read(
+        () -> {
+          Map<Integer, Long> counts = new java.util.TreeMap<>();
+          for (TokenRecord r : tokens.values()) {
+            int v = FingerprintFormat.version(r.fingerprint());
+            if (r.namespace().equals(namespace) && v < belowVersion) {
+              counts.merge(v, 1L, Long::sum);
+            }
+          }
+          return counts;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> refingerprintToken(
+      Token token, String expected, String replacement, AuditEvent event) {
+    return write(
+        () -> {
+          TokenRecord r = tokens.get(token.value());
+          if (r == null || !r.fingerprint().equals(expected)) {
+            return false;
+          }
+          String ns = r.namespace().name() + "\n";
+          if (r.deterministic()) {
+            String holder = deterministic.get(ns + replacement);
+            if (holder != null && !holder.equals(token.value())) {
+              throw new StoreException(
+                  "another deterministic token holds the replacement fingerprint", null);
+            }
+            deterministic.remove(ns + expected, token.value());
+            deterministic.put(ns + replacement, token.value());
+          }
+          tokens.put(
+              token.value(),
+              new TokenRecord(
+                  r.token(), r.namespace(), r.type(), r.ciphertext(), r.dataKeyId(), replacement,
+                  r.deterministic(), r.last4(), r.bin(), r.scheme(), r.createdAt(), r.expiresAt(),
+                  r.metadata()));
+          appendLocked(event);
+          return true;
         });
   }
 

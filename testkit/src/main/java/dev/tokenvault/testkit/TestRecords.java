@@ -68,6 +68,21 @@ public final class TestRecords {
     return randomHex(32);
   }
 
+  /** A fingerprint-shaped string of fingerprint-key version {@code version} ({@code fp2_…}). */
+  public static String fingerprint(int version) {
+    return dev.tokenvault.core.store.FingerprintFormat.prefix(version) + randomHex(32);
+  }
+
+  /** Version {@code version} of {@code namespace}'s fingerprint key, as the vault stores it. */
+  public static DataKeyRecord fingerprintKey(Namespace namespace, int version) {
+    return new DataKeyRecord(
+        "fk_v" + version + "_" + namespace.name(),
+        namespace,
+        KeyPurpose.FINGERPRINT,
+        new WrappedKey("local:kek", 3, randomBytes(WRAPPED_KEY_LENGTH)),
+        now());
+  }
+
   /** A made-up caller: a merchant's service account on a documentation address (RFC 5737). */
   public static RequestContext actor() {
     return actor("merchant-a-service", "merchant-a");

@@ -766,6 +766,327 @@ public abstract class TokenStoreConformance {
     assertThat(raw).doesNotContain(PLAINTEXT_MARKER);
   }
 
+  // ---- fingerprint-key versions
+
+  @Test
+  void listDataKeysWhenFilteredThenThatPurposeAndNamespaceOnlyInOrder() {
+    Namespace a = TestRecords.namespace();
+    Namespace b = TestRecords.namespace();
+    givenDataKey(a);
+    List<DataKeyRecord> fks = new ArrayList<>();
+    for (DataKeyRecord k :
+        List.of(
+            TestRecords.fingerprintKey(a, 2),
+            TestRecords.fingerprintKey(a, 1),
+            TestRecords.fingerprintKey(b, 1))) {
+      await(store.insertDataKey(k, TestRecords.dataKeyEvent(k)));
+      fks.add(k);
+    }
+
+    assertThat(await(store.listDataKeys(KeyPurpose.FINGERPRINT, a)))
+        .containsExactly(fks.get(1), fks.get(0));
+    assertThat(await(store.listDataKeys(KeyPurpose.FINGERPRINT, null)))
+        .containsExactlyInAnyOrderElementsOf(fks);
+    assertThat(await(store.listDataKeys(KeyPurpose.SIGNING, a))).isEmpty();
+  }
+
+  @Test
+  void deleteDataKeyWhenPresentThenGoneWithItsEventElseFalseAndNoEvent() {
+    Namespace ns = TestRecords.namespace();
+    DataKeyRecord fk = TestRecords.fingerprintKey(ns, 1);
+    await(store.insertDataKey(fk, TestRecords.dataKeyEvent(fk)));
+    AuditEvent retire = TestRecords.event(AuditAction.RETIRE_FINGERPRINT_KEY).build();
+
+    assertThat(await(store.deleteDataKey(fk.keyId(), retire))).isTrue();
+    assertThat(await(store.findDataKey(fk.keyId()))).isEmpty();
+    assertThat(await(store.deleteDataKey(fk.keyId(), TestRecords.event("Again").build())))
+        .isFalse();
+    assertThat(ids(readAll(store))).endsWith(retire.eventId()).hasSize(2);
+  }
+
+  @Test
+  void deterministicInsertWhenAnOlderFingerprintHoldsALiveTokenThenItIsReturned() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    TokenRecord old = TestRecords.tokenRecord(ns, keyId).deterministic(v1).build();
+    await(store.insertTokenIfFingerprintAbsent(old, untokenized(old), TestRecords.now()));
+    TokenRecord fresh =
+        TestRecords.tokenRecord(ns, keyId).deterministic(TestRecords.fingerprint(2)).build();
+
+    InsertResult result =
+        await(
+            store.insertTokenIfFingerprintAbsent(
+                fresh, List.of(v1), "fk_v3_" + ns.name(), untokenized(fresh), TestRecords.now()));
+
+    assertThat(result.created()).isFalse();
+    assertThat(result.record()).isEqualTo(old);
+    assertThat(await(store.findToken(fresh.token()))).isEmpty();
+    assertThat(tokenEvents(old.token())).hasSize(2);
+  }
+
+  @Test
+  void deterministicInsertWhenTheSuccessorKeyExistsThenSupersededAndNothingWritten() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    DataKeyRecord v2 = TestRecords.fingerprintKey(ns, 2);
+    await(store.insertDataKey(v2, TestRecords.dataKeyEvent(v2)));
+    int events = readAll(store).size();
+    TokenRecord stale =
+        TestRecords.tokenRecord(ns, keyId).deterministic(TestRecords.fingerprint(1)).build();
+
+    Throwable failure =
+        failure(
+            store.insertTokenIfFingerprintAbsent(
+                stale, List.of(), v2.keyId(), untokenized(stale), TestRecords.now()));
+
+    assertThat(failure).isInstanceOf(StoreException.FingerprintKeySuperseded.class);
+    assertThat(await(store.findToken(stale.token()))).isEmpty();
+    assertThat(readAll(store)).hasSize(events);
+  }
+
+  @Test
+  void deterministicInsertWhenTheOlderFingerprintsTokenExpiredThenReplacedUnderTheCurrent() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    Instant expiry = TestRecords.now().plus(Duration.ofMinutes(5));
+    TokenRecord old =
+        TestRecords.tokenRecord(ns, keyId).deterministic(v1).expiresAt(expiry).build();
+    await(store.insertTokenIfFingerprintAbsent(old, untokenized(old), TestRecords.now()));
+    String v2 = TestRecords.fingerprint(2);
+    TokenRecord fresh = TestRecords.tokenRecord(ns, keyId).deterministic(v2).build();
+
+    InsertResult result =
+        await(store.insertTokenIfFingerprintAbsent(fresh, List.of(v1), null, untokenized(fresh), expiry));
+
+    assertThat(result.created()).isTrue();
+    assertThat(await(store.findToken(old.token()))).isEmpty();
+    // The old fingerprint is free again, the new one taken.
+    TokenRecord again = TestRecords.tokenRecord(ns, keyId).deterministic(v2).build();
+    assertThat(
+            await(store.insertTokenIfFingerprintAbsent(again, untokenized(again), expiry))
+                .record()
+                .token())
+        .isEqualTo(fresh.token());
+  }
+
+  @Test
+  void listTokensByFingerprintVersionWhenPagedThenThatVersionOfThatNamespaceEachOnce() {
+    Namespace ns = TestRecords.namespace();
+    Namespace other = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String otherKey = givenDataKey(other);
+    Set<Token> v1 = new java.util.HashSet<>();
+    for (int i = 0; i < 7; i++) {
+      TokenRecord r =
+          i % 2 == 0
+              ? TestRecords.tokenRecord(ns, keyId).fingerprint(TestRecords.fingerprint(1)).build()
+              : TestRecords.tokenRecord(ns, keyId).deterministic(TestRecords.fingerprint(1)).build();
+      await(store.insertToken(r, TestRecords.tokenizeEvent(r)));
+      v1.add(r.token());
+    }
+    TokenRecord v2 =
+        TestRecords.tokenRecord(ns, keyId).fingerprint(TestRecords.fingerprint(2)).build();
+    TokenRecord elsewhere =
+        TestRecords.tokenRecord(other, otherKey).fingerprint(TestRecords.fingerprint(1)).build();
+    await(store.insertToken(v2, TestRecords.tokenizeEvent(v2)));
+    await(store.insertToken(elsewhere, TestRecords.tokenizeEvent(elsewhere)));
+
+    List<Token> seen = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      var page = await(store.listTokensByFingerprintVersion(ns, 1, cursor, 3));
+      page.tokens().forEach(r -> seen.add(r.token()));
+      cursor = page.next();
+      assertThat(++pages).isLessThan(100);
+    } while (cursor != null);
+
+    assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(v1);
+    assertThat(
+            await(store.listTokensByFingerprintVersion(ns, 2, null, 10)).tokens())
+        .extracting(TokenRecord::token)
+        .containsExactly(v2.token());
+  }
+
+  @Test
+  void countTokensByFingerprintVersionCountsVersionsBelowTheGivenOneInThatNamespace() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    for (int version : List.of(1, 1, 2, 3, 3, 3)) {
+      TokenRecord r =
+          TestRecords.tokenRecord(ns, keyId).fingerprint(TestRecords.fingerprint(version)).build();
+      await(store.insertToken(r, TestRecords.tokenizeEvent(r)));
+    }
+    givenToken(TestRecords.namespace());
+
+    assertThat(await(store.countTokensByFingerprintVersion(ns, 3)))
+        .isEqualTo(Map.of(1, 2L, 2, 1L));
+    assertThat(await(store.countTokensByFingerprintVersion(ns, 1))).isEmpty();
+  }
+
+  @Test
+  void refingerprintTokenWhenStillExpectedThenMovedWithItsEventAndTheOldFingerprintFreed()
+      throws Exception {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    String v2 = TestRecords.fingerprint(2);
+    TokenRecord det = TestRecords.tokenRecord(ns, keyId).deterministic(v1).build();
+    await(store.insertTokenIfFingerprintAbsent(det, untokenized(det), TestRecords.now()));
+    TokenRecord random = TestRecords.tokenRecord(ns, keyId).fingerprint(v1).build();
+    await(store.insertToken(random, TestRecords.tokenizeEvent(random)));
+    AuditEvent moveDet =
+        TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).token(det.token().value()).build();
+    AuditEvent moveRandom =
+        TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).token(random.token().value()).build();
+
+    assertThat(await(store.refingerprintToken(det.token(), v1, v2, moveDet))).isTrue();
+    assertThat(await(store.refingerprintToken(random.token(), v1, v2, moveRandom))).isTrue();
+
+    store = reopen(store);
+    assertThat(await(store.findToken(det.token())).orElseThrow().fingerprint()).isEqualTo(v2);
+    assertThat(await(store.findToken(random.token())).orElseThrow().fingerprint()).isEqualTo(v2);
+    assertThat(ids(readAll(store))).endsWith(moveDet.eventId(), moveRandom.eventId());
+    // The deterministic token is now found under v2 only; v1 names nothing any more.
+    TokenRecord byV2 = TestRecords.tokenRecord(ns, keyId).deterministic(v2).build();
+    assertThat(
+            await(store.insertTokenIfFingerprintAbsent(byV2, untokenized(byV2), TestRecords.now())))
+        .satisfies(r -> assertThat(r.record().token()).isEqualTo(det.token()));
+    TokenRecord byV1 = TestRecords.tokenRecord(ns, keyId).deterministic(v1).build();
+    assertThat(
+            await(store.insertTokenIfFingerprintAbsent(byV1, untokenized(byV1), TestRecords.now()))
+                .created())
+        .isTrue();
+    assertThat(await(store.countTokensByFingerprintVersion(ns, 2))).isEqualTo(Map.of(1, 1L));
+    assertIntactFromGenesis(readAll(store));
+  }
+
+  @Test
+  void refingerprintTokenWhenTheFingerprintChangedOrTheTokenIsUnknownThenFalseAndNothingWritten() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    TokenRecord det = TestRecords.tokenRecord(ns, keyId).deterministic(v1).build();
+    await(store.insertTokenIfFingerprintAbsent(det, untokenized(det), TestRecords.now()));
+    int events = readAll(store).size();
+
+    assertThat(
+            await(
+                store.refingerprintToken(
+                    det.token(),
+                    TestRecords.fingerprint(1),
+                    TestRecords.fingerprint(2),
+                    TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).build())))
+        .isFalse();
+    assertThat(
+            await(
+                store.refingerprintToken(
+                    TestRecords.token(),
+                    v1,
+                    TestRecords.fingerprint(2),
+                    TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).build())))
+        .isFalse();
+    assertThat(await(store.findToken(det.token())).orElseThrow().fingerprint()).isEqualTo(v1);
+    assertThat(readAll(store)).hasSize(events);
+  }
+
+  /**
+   * The transition's race, on the real engine: a value's token was made under version 1; version
+   * 2 is current; many writers tokenize the value (fingerprints v2 then v1) while the job moves
+   * the token from v1 to v2. Every writer gets that token; none creates another.
+   */
+  @Test
+  void deterministicInsertWhenWritersRaceWithTheMoveThenAllGetTheOneToken() throws Exception {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    String v2 = TestRecords.fingerprint(2);
+    await(store.insertDataKey(TestRecords.fingerprintKey(ns, 2), TestRecords.dataKeyEvent(
+        TestRecords.fingerprintKey(ns, 2))));
+    TokenRecord original = TestRecords.tokenRecord(ns, keyId).deterministic(v1).build();
+    await(store.insertTokenIfFingerprintAbsent(original, untokenized(original), TestRecords.now()));
+    Instant now = TestRecords.now();
+    String successor = "fk_v3_" + ns.name();
+
+    List<Attempt<TokenRecord, InsertResult>> outcomes =
+        Race.race(
+            RACERS,
+            i -> {
+              if (i == RACERS / 2) {
+                AuditEvent move =
+                    TestRecords.event(AuditAction.REFINGERPRINT_TOKEN)
+                        .token(original.token().value())
+                        .build();
+                return new Attempt<>(
+                    original,
+                    store
+                        .refingerprintToken(original.token(), v1, v2, move)
+                        .thenApply(moved -> new InsertResult(original, false)));
+              }
+              TokenRecord r = TestRecords.tokenRecord(ns, keyId).deterministic(v2).build();
+              return new Attempt<>(
+                  r,
+                  store.insertTokenIfFingerprintAbsent(r, List.of(v1), successor, untokenized(r), now));
+            });
+
+    for (Attempt<TokenRecord, InsertResult> o : outcomes) {
+      InsertResult r = await(o.stage());
+      assertThat(r.created()).isFalse();
+      assertThat(r.record().token()).isEqualTo(original.token());
+      if (!o.input().token().equals(original.token())) {
+        assertThat(await(store.findToken(o.input().token()))).isEmpty();
+      }
+    }
+    assertThat(await(store.findToken(original.token())).orElseThrow().fingerprint()).isEqualTo(v2);
+    assertThat(await(store.countTokensByFingerprintVersion(ns, 2))).isEmpty();
+    assertIntactFromGenesis(readAll(store));
+  }
+
+  /**
+   * Writers that disagree on the current version race for a new value: those that still think
+   * version 1 is current are refused (version 2 exists), the others make exactly one token.
+   */
+  @Test
+  void deterministicInsertWhenStaleAndCurrentWritersRaceThenOneTokenAndStaleOnesSuperseded()
+      throws Exception {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    String v1 = TestRecords.fingerprint(1);
+    String v2 = TestRecords.fingerprint(2);
+    DataKeyRecord fk2 = TestRecords.fingerprintKey(ns, 2);
+    await(store.insertDataKey(fk2, TestRecords.dataKeyEvent(fk2)));
+    Instant now = TestRecords.now();
+
+    List<Attempt<TokenRecord, InsertResult>> outcomes =
+        Race.race(
+            RACERS,
+            i -> {
+              boolean stale = i % 2 == 0;
+              TokenRecord r =
+                  TestRecords.tokenRecord(ns, keyId).deterministic(stale ? v1 : v2).build();
+              return new Attempt<>(
+                  r,
+                  stale
+                      ? store.insertTokenIfFingerprintAbsent(r, List.of(), fk2.keyId(), untokenized(r), now)
+                      : store.insertTokenIfFingerprintAbsent(
+                          r, List.of(v1), "fk_v3_" + ns.name(), untokenized(r), now));
+            });
+
+    Set<Token> tokens = new java.util.HashSet<>();
+    for (Attempt<TokenRecord, InsertResult> o : outcomes) {
+      if (o.input().fingerprint().equals(v1)) {
+        assertThat(failure(o.stage())).isInstanceOf(StoreException.FingerprintKeySuperseded.class);
+      } else {
+        tokens.add(await(o.stage()).record().token());
+      }
+    }
+    assertThat(tokens).hasSize(1);
+    assertThat(await(store.countTokensByFingerprintVersion(ns, 3))).isEqualTo(Map.of(2, 1L));
+    assertIntactFromGenesis(readAll(store));
+  }
+
   // ---- helpers
 
   /** Stores a data key for {@code ns} and returns its id (tokens reference one). */

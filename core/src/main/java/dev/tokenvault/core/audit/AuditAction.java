@@ -24,6 +24,21 @@ public final class AuditAction {
   public static final String REWRAP_DATA_KEY = "RewrapDataKey";
   /** A key-encryption key version was destroyed (the {@code kms:ScheduleKeyDeletion} analogue). */
   public static final String RETIRE_KEY = "RetireKey";
+  /**
+   * A namespace's fingerprint key got a new version ({@code keyId} = {@code fk_v<N>_<namespace>},
+   * {@code keyVersion} = N; the encryption context names the previous version). Deterministic
+   * lookups try every stored version until the re-fingerprint job has moved every token.
+   */
+  public static final String ROTATE_FINGERPRINT_KEY = "RotateFingerprintKey";
+  /**
+   * The re-fingerprint job moved a token's fingerprint to the namespace's current fingerprint-key
+   * version (its value decrypted inside the vault, never recorded). {@code keyId}/{@code
+   * keyVersion}: the new fingerprint key and version; the encryption context holds the version it
+   * left ({@code tokenvault:source-fingerprint-version}).
+   */
+  public static final String REFINGERPRINT_TOKEN = "RefingerprintToken";
+  /** An old fingerprint-key version that no token carries any more was destroyed. */
+  public static final String RETIRE_FINGERPRINT_KEY = "RetireFingerprintKey";
   /** A key custodian handed in a share of the local key file's unseal key (never recorded). */
   public static final String UNSEAL = "Unseal";
   public static final String AUTH_FAILURE = "AuthFailure";

@@ -16,4 +16,15 @@ public class StoreException extends RuntimeException {
       super("token already exists: " + token, null);
     }
   }
+
+  /**
+   * A deterministic insert was refused because the fingerprint key it was made under is no longer
+   * the namespace's current one (a newer version, {@code successorKeyId}, exists): the caller
+   * loads the namespace's fingerprint keys again and retries.
+   */
+  public static final class FingerprintKeySuperseded extends StoreException {
+    public FingerprintKeySuperseded(String successorKeyId) {
+      super("fingerprint key superseded by " + successorKeyId, null);
+    }
+  }
 }

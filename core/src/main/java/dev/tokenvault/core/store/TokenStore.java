@@ -28,6 +28,15 @@ import java.util.concurrent.CompletionStage;
  *   <li><b>Deterministic tokens.</b> {@link #insertTokenIfFingerprintAbsent} is linearizable per
  *       (namespace, fingerprint): any number of concurrent callers with the same fingerprint get
  *       one and the same token. An expired token does not count as present: it is replaced.
+ *   <li><b>Fingerprint-key versions.</b> A namespace's fingerprint keys are data keys of purpose
+ *       {@link KeyPurpose#FINGERPRINT} with ids {@code fk_v<N>_<namespace>}; the highest stored
+ *       version is current. A fingerprint says which version made it ({@link FingerprintFormat}).
+ *       Deterministic inserts, fingerprint moves ({@link #refingerprintToken}) and the creation of
+ *       a new fingerprint key are linearizable with each other (every adapter serializes them:
+ *       one writer transaction, a database-wide write lock, or one DynamoDB transaction with
+ *       conditions on every item read), which is what keeps one deterministic token per value
+ *       while a namespace moves from one version to the next (see {@code
+ *       docs/key-managers.md#fingerprint-key-rotation}).
  *   <li><b>Non-blocking callers.</b> Methods may be called from event-loop threads and must not
  *       block them; adapters do their I/O on their own threads.
  *   <li>Failures complete the stage with {@link StoreException}.
@@ -81,8 +90,73 @@ public interface TokenStore extends AuditLog, AutoCloseable {
    * (an expired one at {@code now} is deleted and replaced). The event is written either way, with
    * its token set to the returned record's token. {@code record.deterministic()} must be true.
    */
+  default CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
+      TokenRecord record, AuditEvent event, Instant now) {
+    return insertTokenIfFingerprintAbsent(record, List.of(), null, event, now);
+  }
+
+  /**
+   * The deterministic insert during a fingerprint-key transition. {@code record.fingerprint()} is
+   * the value's fingerprint under the namespace's current version as the caller knows it; {@code
+   * olderFingerprints} are the same value's fingerprints under every older version still stored
+   * (empty when there is one version). In one linearizable step:
+   *
+   * <ol>
+   *   <li>if a live deterministic token of the namespace carries any of these fingerprints, it is
+   *       returned ({@code created = false}; the event names it). Expired ones are deleted;
+   *   <li>otherwise, if data key {@code successorKeyId} exists (a newer fingerprint key made the
+   *       caller's version stale), nothing is written and the stage fails with {@link
+   *       StoreException.FingerprintKeySuperseded}: the caller reloads its keys and retries;
+   *   <li>otherwise {@code record} is stored under its fingerprint, with its event.
+   * </ol>
+   *
+   * {@code successorKeyId} null skips step 2 (the three-argument form).
+   */
   CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
-      TokenRecord record, AuditEvent event, Instant now);
+      TokenRecord record,
+      List<String> olderFingerprints,
+      String successorKeyId,
+      AuditEvent event,
+      Instant now);
+
+  /**
+   * Stored keys of {@code purpose} of {@code namespace} (null: of every namespace), ordered by
+   * namespace then key id. Stores hold few keys per namespace; adapters may scan.
+   */
+  CompletionStage<List<DataKeyRecord>> listDataKeys(KeyPurpose purpose, Namespace namespace);
+
+  /**
+   * Deletes (destroys) data key {@code keyId} with its event; returns whether it existed. Whatever
+   * the key protected is lost: the vault calls this only to retire a fingerprint-key version that
+   * no token carries any more.
+   */
+  CompletionStage<Boolean> deleteDataKey(String keyId, AuditEvent event);
+
+  /**
+   * Tokens of {@code namespace} (deterministic or not, expired or not) whose fingerprint was made
+   * by fingerprint-key version {@code version}, at most {@code limit}, from {@code cursor} (null:
+   * from the start; otherwise a {@link TokenPage#next} this store returned). Tokens written or
+   * moved meanwhile may or may not appear. For the background re-fingerprint job, which pages
+   * through them after a fingerprint-key rotation.
+   */
+  CompletionStage<TokenPage> listTokensByFingerprintVersion(
+      Namespace namespace, int version, String cursor, int limit);
+
+  /**
+   * How many tokens of {@code namespace} carry a fingerprint of each version below {@code
+   * belowVersion} (versions with none are absent). For retirement and the key report.
+   */
+  CompletionStage<Map<Integer, Long>> countTokensByFingerprintVersion(
+      Namespace namespace, int belowVersion);
+
+  /**
+   * Moves token {@code token} from fingerprint {@code expected} to {@code replacement} (the same
+   * value under the namespace's current fingerprint key), with its event in the same write,
+   * <b>only if</b> the token exists and still carries {@code expected}. A deterministic token's
+   * uniqueness entry moves with it. Returns whether it was moved; when not, nothing is written.
+   */
+  CompletionStage<Boolean> refingerprintToken(
+      Token token, String expected, String replacement, AuditEvent event);
 
   /** The token's record, expired or not (the caller decides what expiry means). */
   CompletionStage<Optional<TokenRecord>> findToken(Token token);

@@ -11,8 +11,9 @@ import dev.tokenvault.core.payment.Authorization;
 import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentProcessor;
 import dev.tokenvault.core.payment.PaymentStore;
-import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.KeyPurpose;
+import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.CardScheme;
@@ -27,9 +28,11 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -68,6 +71,7 @@ public final class DefaultVault implements Vault {
   private final Clock clock;
   private final KeyRing keys;
   private final KeyCustody custody;
+  private final FingerprintCustody fingerprintCustody;
   private final ExecutorService ownedExecutor;
   private final VaultListener listener;
   private final SecureRandom random = new SecureRandom();
@@ -93,10 +97,19 @@ public final class DefaultVault implements Vault {
             store,
             clock,
             b.blockingExecutor != null ? b.blockingExecutor : ownedExecutor);
+    this.fingerprintCustody = new FingerprintCustody(keys, store, clock, listener);
     if (b.rewrapOnStart) {
-      // A rewrap cut short by the last shutdown (or a rotation by another process) resumes here.
-      custody.resumeRewrap(RequestContext.system("start-" + RandomIds.next("rq_")));
+      // A rewrap cut short by the last shutdown (or a rotation by another process) resumes here,
+      // and so does a re-fingerprint.
+      RequestContext start = RequestContext.system("start-" + RandomIds.next("rq_"));
+      custody.resumeRewrap(start);
+      fingerprintCustody.resume(start);
     }
+  }
+
+  /** Fingerprint-key rotation, background re-fingerprint, retirement and their report. */
+  public FingerprintAdministration fingerprintKeys() {
+    return fingerprintCustody;
   }
 
   /** KEK rotation, background rewrap, retirement and the key report. */
@@ -119,41 +132,106 @@ public final class DefaultVault implements Vault {
         });
   }
 
+  /**
+   * Times a deterministic tokenize reloads the namespace's fingerprint keys and tries again after
+   * the store said a newer version exists: one reload settles it unless rotations follow each
+   * other within milliseconds, which the vault refuses anyway while a re-fingerprint runs.
+   */
+  private static final int SUPERSEDED_RETRIES = 3;
+
   @Override
   public CompletionStage<TokenizeResult> tokenize(TokenizeCommand cmd, RequestContext ctx) {
     Namespace ns = cmd.namespace();
     if (ns.isReserved()) {
       return CompletableFuture.failedFuture(reservedNamespace());
     }
-    return keys.fingerprintKey(ns, ctx)
-        .thenCompose(
-            prf -> keys.keyForEncryption(ns, ctx).thenApply(key -> seal(cmd, prf, key, ctx)))
-        .thenCompose(
-            pending -> {
-              if (cmd.deterministic()) {
-                return store
-                    .insertTokenIfFingerprintAbsent(pending.record, pending.event, clock.instant())
-                    .thenApply(
-                        (InsertResult r) ->
-                            new TokenizeResult(TokenMetadata.of(r.record()), r.created()));
-              }
-              return store
-                  .insertToken(pending.record, pending.event)
-                  .thenApply(v -> new TokenizeResult(TokenMetadata.of(pending.record), true));
-            });
+    return tokenize(cmd, ctx, 0);
   }
 
-  private record Pending(TokenRecord record, AuditEvent event) {}
+  private CompletionStage<TokenizeResult> tokenize(
+      TokenizeCommand cmd, RequestContext ctx, int attempt) {
+    Namespace ns = cmd.namespace();
+    return keys.fingerprintKeys(ns, ctx)
+        .thenCompose(
+            fks ->
+                keys.keyForEncryption(ns, ctx)
+                    .thenApply(key -> seal(cmd, fks, key, ctx))
+                    .thenCompose(
+                        pending ->
+                            cmd.deterministic()
+                                ? insertDeterministic(cmd, ctx, attempt, fks, pending)
+                                : store
+                                    .insertToken(pending.record, pending.event)
+                                    .thenApply(
+                                        v ->
+                                            new TokenizeResult(
+                                                TokenMetadata.of(pending.record), true))));
+  }
+
+  /**
+   * The namespace's token for the value under any stored fingerprint-key version, or a new one
+   * under the current version. When the store says the version this process took for current is
+   * superseded (another process rotated), loads the versions again and starts over.
+   */
+  private CompletionStage<TokenizeResult> insertDeterministic(
+      TokenizeCommand cmd,
+      RequestContext ctx,
+      int attempt,
+      KeyRing.FingerprintKeys fks,
+      Pending pending) {
+    CompletableFuture<TokenizeResult> result = new CompletableFuture<>();
+    store
+        .insertTokenIfFingerprintAbsent(
+            pending.record,
+            pending.olderFingerprints,
+            fks.successorKeyId(),
+            pending.event,
+            clock.instant())
+        .whenComplete(
+            (r, e) -> {
+              if (e == null) {
+                result.complete(new TokenizeResult(TokenMetadata.of(r.record()), r.created()));
+              } else if (KeyRing.unwrapCompletion(e)
+                      instanceof StoreException.FingerprintKeySuperseded
+                  && attempt < SUPERSEDED_RETRIES) {
+                keys.reloadFingerprintKeys(cmd.namespace(), fks, ctx)
+                    .thenCompose(k -> tokenize(cmd, ctx, attempt + 1))
+                    .whenComplete(
+                        (again, e2) -> {
+                          if (e2 == null) {
+                            result.complete(again);
+                          } else {
+                            result.completeExceptionally(e2);
+                          }
+                        });
+              } else {
+                result.completeExceptionally(e);
+              }
+            });
+    return result;
+  }
+
+  private record Pending(TokenRecord record, List<String> olderFingerprints, AuditEvent event) {}
 
   private Pending seal(
-      TokenizeCommand cmd, com.google.crypto.tink.prf.Prf prf, KeyRing.ActiveKey key,
+      TokenizeCommand cmd, KeyRing.FingerprintKeys fks, KeyRing.ActiveKey key,
       RequestContext ctx) {
     SensitiveValue value = cmd.value();
     Token token = Token.random(random);
     Instant now = clock.instant();
     byte[] clear = value.reveal();
     try {
-      String fingerprint = Fingerprints.compute(prf, value.type(), clear);
+      KeyRing.FingerprintKey current = fks.current();
+      String fingerprint =
+          Fingerprints.compute(current.prf(), current.version(), value.type(), clear);
+      List<String> older = new ArrayList<>();
+      if (cmd.deterministic()) {
+        // The same value under every older version still stored, newest first: a token made
+        // before the rotation and not yet moved by the re-fingerprint job is found under one.
+        for (KeyRing.FingerprintKey k : fks.older()) {
+          older.add(Fingerprints.compute(k.prf(), k.version(), value.type(), clear));
+        }
+      }
       byte[] ciphertext =
           RecordCipher.encrypt(key.aead(), key.keyId(), cmd.namespace(), token, value.type(), clear);
       String bin = null;
@@ -183,7 +261,7 @@ public final class DefaultVault implements Vault {
               .token(token.value())
               .key(key.keyId(), null)
               .build();
-      return new Pending(record, event);
+      return new Pending(record, List.copyOf(older), event);
     } finally {
       Arrays.fill(clear, (byte) 0);
     }
@@ -443,6 +521,7 @@ public final class DefaultVault implements Vault {
 
   @Override
   public void close() {
+    fingerprintCustody.close();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }
@@ -469,9 +548,10 @@ public final class DefaultVault implements Vault {
     }
 
     /**
-     * Whether {@link #build()} starts a rewrap of data keys left under older KEK versions
-     * (default true). Off for a vault whose key manager is not usable yet (sealed): call {@link
-     * KeyAdministration#resumeRewrap} once it is.
+     * Whether {@link #build()} starts a rewrap of data keys left under older KEK versions and a
+     * re-fingerprint of tokens left on older fingerprint-key versions (default true). Off for a
+     * vault whose key manager is not usable yet (sealed): call {@link
+     * KeyAdministration#resumeRewrap} and {@link FingerprintAdministration#resume} once it is.
      */
     public Builder rewrapOnStart(boolean v) {
       this.rewrapOnStart = v;
@@ -519,22 +599,27 @@ public final class DefaultVault implements Vault {
     }
   }
 
-  /** The keyed fingerprint of a value. */
+  /** The keyed fingerprint of a value ({@link FingerprintFormat}). */
   static final class Fingerprints {
     private Fingerprints() {}
 
     /**
-     * {@code fp_} + base64url(HMAC-SHA256(namespace fingerprint key, type || 0x00 || value)): the
-     * type is in the input so a card and an account with the same characters differ.
+     * {@link FingerprintFormat#prefix}(version) + base64url(HMAC-SHA256(the namespace's
+     * fingerprint key of that version, type || 0x00 || value)): the type is in the input so a
+     * card and an account with the same characters differ. Version 1 gives {@code fp_…}, as it
+     * always did.
      */
     static String compute(
-        com.google.crypto.tink.prf.Prf prf, dev.tokenvault.core.value.ValueType type, byte[] value) {
+        com.google.crypto.tink.prf.Prf prf,
+        int version,
+        dev.tokenvault.core.value.ValueType type,
+        byte[] value) {
       byte[] label = type.wireName().getBytes(StandardCharsets.US_ASCII);
       byte[] input = new byte[label.length + 1 + value.length];
       System.arraycopy(label, 0, input, 0, label.length);
       System.arraycopy(value, 0, input, label.length + 1, value.length);
       try {
-        return "fp_"
+        return FingerprintFormat.prefix(version)
             + Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input, 32));
       } catch (java.security.GeneralSecurityException e) {
         throw new IllegalStateException("HMAC failed", e);

@@ -20,9 +20,14 @@ import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.RandomIds;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -38,7 +43,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * The key manager's KEK wraps data keys; data keys encrypt records (one AES-256-GCM key for up to
  * {@link KeyRingSettings#maxEncryptionsPerKey} records or {@link KeyRingSettings#maxKeyAge});
- * each namespace also has one fingerprint key (HMAC-SHA256). Keys are stored only wrapped.
+ * each namespace also has a fingerprint key (HMAC-SHA256), versioned. Keys are stored only wrapped.
+ *
+ * <h2>Fingerprint-key versions</h2>
+ *
+ * A namespace's fingerprint keys are stored as {@code fk_v<N>_<namespace>}; the highest stored
+ * version is current, so every process agrees without any other shared state. A process loads the
+ * namespace's versions once, then checks every {@link #FINGERPRINT_RECHECK} that the successor of
+ * its current version does not exist yet (one key read); a deterministic insert made under a stale
+ * version is refused by the store ({@code FingerprintKeySuperseded}) and retried after a reload, so
+ * staleness never costs correctness, only the fingerprint version of a random token made in that
+ * window (the re-fingerprint job moves it).
  *
  * <h2>Key-manager calls</h2>
  *
@@ -54,7 +69,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * by construction. A restart costs one {@code GenerateDataKey} per namespace in use.
  */
 final class KeyRing {
-  private static final String FINGERPRINT_KEY_VERSION = "v1";
+  /**
+   * How long a process trusts its list of a namespace's fingerprint-key versions before it checks
+   * for a newer one: short enough that random tokens soon get the new version after a rotation
+   * made by another process, long enough that the check (one key read) is off the request path.
+   */
+  static final Duration FINGERPRINT_RECHECK = Duration.ofSeconds(30);
+
+  private static final Pattern FINGERPRINT_KEY_ID = Pattern.compile("fk_v([1-9][0-9]{0,8})_(.+)");
   private static final Pattern VAULT_KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final KeyManager keyManager;
@@ -66,7 +88,10 @@ final class KeyRing {
 
   private final ConcurrentHashMap<Namespace, CompletableFuture<ActiveKey>> current =
       new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Namespace, CompletableFuture<Prf>> fingerprintKeys =
+  private final ConcurrentHashMap<Namespace, CompletableFuture<FingerprintKeys>> fingerprintKeys =
+      new ConcurrentHashMap<>();
+  /** Unwrapped fingerprint PRFs by key id (a key id is never reused: versions only grow). */
+  private final ConcurrentHashMap<String, CompletableFuture<Prf>> fingerprintPrfs =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<VaultKeyPair>> vaultKeyPairs =
       new ConcurrentHashMap<>();
@@ -219,9 +244,184 @@ final class KeyRing {
         .toCompletableFuture();
   }
 
-  /** The fingerprint PRF of {@code namespace}, created on first use by whichever process wins. */
-  CompletionStage<Prf> fingerprintKey(Namespace namespace, RequestContext ctx) {
-    return once(fingerprintKeys, namespace, ns -> loadOrCreateFingerprintKey(ns, ctx));
+  /** One version of a namespace's fingerprint key. */
+  record FingerprintKey(int version, String keyId, Prf prf) {}
+
+  /**
+   * A namespace's fingerprint keys as this process knows them, newest first ({@code versions
+   * .get(0)} is current), and when it last checked for a newer one.
+   */
+  record FingerprintKeys(Namespace namespace, List<FingerprintKey> versions, Instant checkedAt) {
+    FingerprintKey current() {
+      return versions.get(0);
+    }
+
+    /** The older versions, newest first. */
+    List<FingerprintKey> older() {
+      return versions.subList(1, versions.size());
+    }
+
+    /** The id the next version's key will have: its existence makes this list stale. */
+    String successorKeyId() {
+      return fingerprintKeyId(namespace, current().version() + 1);
+    }
+  }
+
+  static String fingerprintKeyId(Namespace ns, int version) {
+    return "fk_v" + version + "_" + ns.name();
+  }
+
+  /** The version in a fingerprint key's id, or -1 when the id is not one of {@code ns}'s. */
+  static int fingerprintKeyVersion(String keyId, Namespace ns) {
+    Matcher m = FINGERPRINT_KEY_ID.matcher(keyId);
+    if (!m.matches() || !m.group(2).equals(ns.name())) {
+      return -1;
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
+  /**
+   * The fingerprint keys of {@code namespace}; version 1 is created on first use by whichever
+   * process wins. Checks for a newer version when the list is older than {@link
+   * #FINGERPRINT_RECHECK}.
+   */
+  CompletionStage<FingerprintKeys> fingerprintKeys(Namespace namespace, RequestContext ctx) {
+    CompletableFuture<FingerprintKeys> f = fingerprintKeys.get(namespace);
+    if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+      FingerprintKeys known = f.join();
+      if (clock.instant().isBefore(known.checkedAt().plus(FINGERPRINT_RECHECK))) {
+        return f;
+      }
+      return store
+          .findDataKey(known.successorKeyId())
+          .thenCompose(
+              found -> {
+                if (found.isEmpty()) {
+                  FingerprintKeys checked =
+                      new FingerprintKeys(namespace, known.versions(), clock.instant());
+                  fingerprintKeys.replace(namespace, f, CompletableFuture.completedFuture(checked));
+                  return CompletableFuture.completedFuture(checked);
+                }
+                return reloadFingerprintKeys(namespace, known, ctx);
+              });
+    }
+    return once(fingerprintKeys, namespace, ns -> loadFingerprintKeys(ns, ctx));
+  }
+
+  /**
+   * Forgets {@code stale} (when it is still what this process holds) and loads the namespace's
+   * versions from the store again.
+   */
+  CompletionStage<FingerprintKeys> reloadFingerprintKeys(
+      Namespace namespace, FingerprintKeys stale, RequestContext ctx) {
+    CompletableFuture<FingerprintKeys> f = fingerprintKeys.get(namespace);
+    if (f != null
+        && (stale == null
+            || (f.isDone() && !f.isCompletedExceptionally() && f.join() == stale))) {
+      fingerprintKeys.remove(namespace, f);
+    }
+    return once(fingerprintKeys, namespace, ns -> loadFingerprintKeys(ns, ctx));
+  }
+
+  private CompletionStage<FingerprintKeys> loadFingerprintKeys(Namespace ns, RequestContext ctx) {
+    return store
+        .listDataKeys(KeyPurpose.FINGERPRINT, ns)
+        .thenCompose(
+            stored -> {
+              if (stored.isEmpty()) {
+                String keyId = fingerprintKeyId(ns, 1);
+                return once(
+                        fingerprintPrfs,
+                        keyId,
+                        id ->
+                            loadOrCreate(ns, id, KeyPurpose.FINGERPRINT, ctx)
+                                .thenApply(KeyRing::prfOf))
+                    .thenApply(
+                        prf ->
+                            new FingerprintKeys(
+                                ns, List.of(new FingerprintKey(1, keyId, prf)), clock.instant()));
+              }
+              List<DataKeyRecord> newestFirst = new ArrayList<>();
+              for (DataKeyRecord r : stored) {
+                belongs(r, ns, KeyPurpose.FINGERPRINT);
+                if (fingerprintKeyVersion(r.keyId(), ns) < 1) {
+                  throw new VaultException(
+                      VaultException.Kind.INTEGRITY,
+                      "key_integrity_failure",
+                      "a stored fingerprint key has an id outside the fk_v<N>_<namespace> scheme");
+                }
+                newestFirst.add(r);
+              }
+              newestFirst.sort(
+                  Comparator.comparingInt((DataKeyRecord r) -> fingerprintKeyVersion(r.keyId(), ns))
+                      .reversed());
+              List<CompletableFuture<FingerprintKey>> keys = new ArrayList<>();
+              for (DataKeyRecord r : newestFirst) {
+                int version = fingerprintKeyVersion(r.keyId(), ns);
+                keys.add(
+                    once(
+                            fingerprintPrfs,
+                            r.keyId(),
+                            id -> unwrapAudited(r, ctx).thenApply(KeyRing::prfOf))
+                        .thenApply(prf -> new FingerprintKey(version, r.keyId(), prf))
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(keys.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      v ->
+                          new FingerprintKeys(
+                              ns,
+                              keys.stream().map(CompletableFuture::join).toList(),
+                              clock.instant()));
+            });
+  }
+
+  private static Prf prfOf(Unwrapped k) {
+    return prfOf(k.clear());
+  }
+
+  private static Prf prfOf(byte[] clear) {
+    try {
+      return TinkPrimitives.hmacSha256Prf(clear);
+    } finally {
+      Arrays.fill(clear, (byte) 0);
+    }
+  }
+
+  /**
+   * Generates fingerprint key version {@code version} of {@code ns} and stores it unless that id
+   * exists; returns whether this call stored it (false: another rotation got there first). The
+   * {@code GenerateDataKey} call is audited with the write.
+   */
+  CompletionStage<Boolean> createFingerprintKey(Namespace ns, int version, RequestContext ctx) {
+    String keyId = fingerprintKeyId(ns, version);
+    EncryptionContext ec = context(ns, keyId, KeyPurpose.FINGERPRINT);
+    return CompletableFuture.supplyAsync(() -> callGenerate(ec), blockingExecutor)
+        .thenCompose(
+            dataKey -> {
+              DataKeyRecord mine =
+                  new DataKeyRecord(
+                      keyId, ns, KeyPurpose.FINGERPRINT, dataKey.wrapped(), clock.instant());
+              return store
+                  .insertDataKeyIfAbsent(
+                      mine, keyEvent(AuditAction.GENERATE_DATA_KEY, ctx, mine, ec))
+                  .thenApply(
+                      winner -> {
+                        boolean created = winner.wrapped().equals(mine.wrapped());
+                        if (created) {
+                          fingerprintPrfs.put(
+                              keyId, CompletableFuture.completedFuture(prfOf(dataKey.plaintext())));
+                        }
+                        return created;
+                      })
+                  .whenComplete((r, e) -> dataKey.close());
+            });
+  }
+
+  /** Forgets a destroyed fingerprint key: its PRF, and every namespace list that holds it. */
+  void forgetFingerprintKey(Namespace ns, String keyId) {
+    fingerprintPrfs.remove(keyId);
+    fingerprintKeys.remove(ns);
   }
 
   /**
@@ -240,18 +440,6 @@ final class KeyRing {
             loaded.remove(key, f);
           }
         });
-  }
-
-  private CompletionStage<Prf> loadOrCreateFingerprintKey(Namespace ns, RequestContext ctx) {
-    String keyId = "fk_" + FINGERPRINT_KEY_VERSION + "_" + ns.name();
-    return loadOrCreate(ns, keyId, KeyPurpose.FINGERPRINT, ctx)
-        .thenApply(
-            k -> {
-              byte[] clear = k.clear();
-              Prf prf = TinkPrimitives.hmacSha256Prf(clear);
-              Arrays.fill(clear, (byte) 0);
-              return prf;
-            });
   }
 
   /** A stored key and its unwrapped bytes (the caller zeroes them after use). */

@@ -157,7 +157,11 @@ public class ProblemMappers {
       case GONE -> Problem.of(410, e.code(), e.getMessage());
       // Key-version conflicts (retire refused, rotation managed outside the vault) are about the
       // resource's state: 409. Other conflicts (an idempotency key reused) stay 422.
-      case CONFLICT -> Problem.of(e.code().startsWith("kek_") ? 409 : 422, e.code(), e.getMessage());
+      case CONFLICT ->
+          Problem.of(
+              e.code().startsWith("kek_") || e.code().startsWith("fingerprint_") ? 409 : 422,
+              e.code(),
+              e.getMessage());
       case INVALID -> Problem.validation(e.code(), null, e.getMessage());
       case UNAVAILABLE -> {
         LOG.warnf("vault dependency unavailable: %s", e.code());

@@ -127,6 +127,8 @@ public class VaultProducer {
           km -> {
             built.keyAdministration().resumeRewrap(
                 dev.tokenvault.core.audit.RequestContext.system("unseal"));
+            built.fingerprintKeys().resume(
+                dev.tokenvault.core.audit.RequestContext.system("unseal"));
             scheduleCheckpoints();
           });
       unsealShares.ifPresent(
@@ -261,6 +263,14 @@ public class VaultProducer {
       throw new IllegalStateException("the vault is not started");
     }
     return vault.keyAdministration();
+  }
+
+  /** Fingerprint-key rotation, re-fingerprint, retirement and their report. */
+  public dev.tokenvault.core.vault.FingerprintAdministration fingerprintKeys() {
+    if (vault == null) {
+      throw new IllegalStateException("the vault is not started");
+    }
+    return vault.fingerprintKeys();
   }
 
   /** The seal of a key file sealed under key shares, or null when there is none. */

@@ -327,7 +327,9 @@ class ServerIT {
       new Route("POST", "/v1/capture-sessions", null, "payments.tokenize"),
       new Route("GET", "/v1/keys", null, "keys.admin"),
       new Route("POST", "/v1/keys/rotate", "{}", "keys.admin"),
-      new Route("DELETE", "/v1/keys/versions/*", null, "keys.admin"));
+      new Route("DELETE", "/v1/keys/versions/*", null, "keys.admin"),
+      new Route("POST", "/v1/keys/fingerprint/rotate", "{}", "keys.admin"),
+      new Route("DELETE", "/v1/keys/fingerprint/*/versions/*", null, "keys.admin"));
 
   @Test
   void everyRouteNeedsItsScope() {

@@ -8,8 +8,11 @@ import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentStore;
 import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenPage;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.Namespace;
@@ -39,6 +42,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionCheck;
 import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -74,7 +78,10 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * <h2>Deterministic tokens</h2>
  *
  * A fingerprint item in the tokens table, partition key {@code fp#<namespace>#<fingerprint>}, names
- * the namespace's token for that fingerprint. It is created with {@code attribute_not_exists} in
+ * the namespace's token for that fingerprint. During a fingerprint-key transition an insert reads
+ * the items of the value's fingerprint under every stored version and condition-checks each one it
+ * found absent, plus the absence of the successor key, in the insert's transaction; a
+ * re-fingerprint puts the new item, deletes the old one and updates the token in one transaction. It is created with {@code attribute_not_exists} in
  * the same transaction as the token item, so of any number of concurrent writers (on any number of
  * nodes) exactly one creates it; the others see the cancellation, read the winner and return it
  * (with their event naming it). An expired (or deleted) winner is replaced under the condition that
@@ -455,29 +462,47 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
 
   @Override
   public CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
-      TokenRecord record, AuditEvent event, Instant now) {
+      TokenRecord record,
+      List<String> olderFingerprints,
+      String successorKeyId,
+      AuditEvent event,
+      Instant now) {
     Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(olderFingerprints, "olderFingerprints");
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(now, "now");
     if (!record.deterministic()) {
       throw new IllegalArgumentException("record must be deterministic");
     }
+    List<String> candidates = new ArrayList<>(1 + olderFingerprints.size());
+    candidates.add(record.fingerprint());
+    candidates.addAll(olderFingerprints);
     return writer.submit(
         "insert deterministic token",
         () -> {
-          Map<String, AttributeValue> fpKey =
-              Items.fingerprintKey(record.namespace(), record.fingerprint());
-          Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
-          List<TransactWriteItem> items = new ArrayList<>(3);
-          if (fp.isEmpty()) {
-            items.add(
-                put(
-                    tables.tokens,
-                    Items.fingerprint(record),
-                    "attribute_not_exists(#t)",
-                    Map.of("#t", "token"),
-                    Map.of()));
-          } else {
+          // Every fingerprint item read here is written or condition-checked in the transaction
+          // below, and so is the successor key: if any changed since the read, the transaction
+          // is cancelled and this is prepared again. That makes the reads and the insert one
+          // step, across nodes.
+          List<TransactWriteItem> items = new ArrayList<>(candidates.size() + 3);
+          for (int i = 0; i < candidates.size(); i++) {
+            Map<String, AttributeValue> fpKey =
+                Items.fingerprintKey(record.namespace(), candidates.get(i));
+            Optional<Map<String, AttributeValue>> fp = get(tables.tokens, fpKey);
+            if (fp.isEmpty()) {
+              items.add(
+                  i == 0
+                      ? put(
+                          tables.tokens,
+                          Items.fingerprint(record),
+                          "attribute_not_exists(#t)",
+                          Map.of("#t", "token"),
+                          Map.of())
+                      : conditionCheck(
+                          tables.tokens, fpKey, "attribute_not_exists(#t)", Map.of("#t", "token"),
+                          Map.of()));
+              continue;
+            }
             String target = Items.str(fp.get(), "target");
             Optional<TokenRecord> winner =
                 get(tables.tokens, Items.tokenKey(target)).map(Items::token);
@@ -494,12 +519,23 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
             }
             // Expired (or deleted) winner: take its place, only if it is still the one named.
             items.add(
-                put(
-                    tables.tokens,
-                    Items.fingerprint(record),
-                    "#tg = :tg",
-                    Map.of("#tg", "target"),
-                    Map.of(":tg", Items.s(target))));
+                i == 0
+                    ? put(
+                        tables.tokens,
+                        Items.fingerprint(record),
+                        "#tg = :tg",
+                        Map.of("#tg", "target"),
+                        Map.of(":tg", Items.s(target)))
+                    : TransactWriteItem.builder()
+                        .delete(
+                            Delete.builder()
+                                .tableName(tables.tokens)
+                                .key(fpKey)
+                                .conditionExpression("#tg = :tg")
+                                .expressionAttributeNames(Map.of("#tg", "target"))
+                                .expressionAttributeValues(Map.of(":tg", Items.s(target)))
+                                .build())
+                        .build());
             if (winner.isPresent()) {
               items.add(
                   TransactWriteItem.builder()
@@ -511,8 +547,20 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
                       .build());
             }
           }
+          int successorIndex = -1;
+          if (successorKeyId != null) {
+            successorIndex = items.size();
+            items.add(
+                conditionCheck(
+                    tables.keys,
+                    Items.dataKeyKey(successorKeyId),
+                    "attribute_not_exists(#k)",
+                    Map.of("#k", "key_id"),
+                    Map.of()));
+          }
           int tokenIndex = items.size();
           items.add(putNewToken(record));
+          int superseded = successorIndex;
           return new BatchWriter.Write<>(
               items,
               event.withToken(record.token().value()),
@@ -521,9 +569,245 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
                 if (failed.contains(tokenIndex)) {
                   throw new StoreException.DuplicateToken(record.token().value());
                 }
-                // The fingerprint item changed under us: prepare again and read the new winner.
+                if (failed.contains(superseded)) {
+                  throw new StoreException.FingerprintKeySuperseded(successorKeyId);
+                }
+                // A fingerprint item changed under us: prepare again and read the new winner.
               });
         });
+  }
+
+  @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeys(KeyPurpose purpose, Namespace namespace) {
+    Objects.requireNonNull(purpose, "purpose");
+    return onReader(
+        "list data keys",
+        () -> {
+          List<DataKeyRecord> out = new ArrayList<>();
+          Map<String, AttributeValue> start = null;
+          String filter = namespace == null ? "#p = :p" : "#p = :p AND #ns = :ns";
+          Map<String, String> names =
+              namespace == null
+                  ? Map.of("#p", "purpose")
+                  : Map.of("#p", "purpose", "#ns", "namespace");
+          Map<String, AttributeValue> values =
+              namespace == null
+                  ? Map.of(":p", Items.s(purpose.name()))
+                  : Map.of(":p", Items.s(purpose.name()), ":ns", Items.s(namespace.name()));
+          do {
+            Map<String, AttributeValue> exclusiveStart = start;
+            ScanResponse page =
+                client.scan(
+                    b ->
+                        b.tableName(tables.keys)
+                            .consistentRead(true)
+                            .filterExpression(filter)
+                            .expressionAttributeNames(names)
+                            .expressionAttributeValues(values)
+                            .exclusiveStartKey(exclusiveStart));
+            for (Map<String, AttributeValue> item : page.items()) {
+              out.add(Items.dataKey(item));
+            }
+            start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+          } while (start != null && !start.isEmpty());
+          out.sort(
+              java.util.Comparator.comparing((DataKeyRecord k) -> k.namespace().name())
+                  .thenComparing(DataKeyRecord::keyId));
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> deleteDataKey(String keyId, AuditEvent event) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        "delete data key",
+        () -> {
+          if (getDataKey(keyId).isEmpty()) {
+            return new BatchWriter.Done<>(false);
+          }
+          // Rejected: deleted meanwhile; prepared again, the read says so.
+          return new BatchWriter.Write<>(
+              List.of(
+                  TransactWriteItem.builder()
+                      .delete(
+                          Delete.builder()
+                              .tableName(tables.keys)
+                              .key(Items.dataKeyKey(keyId))
+                              .conditionExpression("attribute_exists(#k)")
+                              .expressionAttributeNames(Map.of("#k", "key_id"))
+                              .build())
+                      .build()),
+              event,
+              stored -> true,
+              failed -> {});
+        });
+  }
+
+  /**
+   * One page of a consistent scan of the tokens table, filtered to the namespace's token items
+   * (fingerprint items have no ciphertext), then to the version here: the table has no index by
+   * namespace, and only the background re-fingerprint job calls this. A page may come back empty
+   * with a cursor (the scan's page held none of them).
+   */
+  @Override
+  public CompletionStage<TokenPage> listTokensByFingerprintVersion(
+      Namespace namespace, int version, String cursor, int limit) {
+    Objects.requireNonNull(namespace, "namespace");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    return onReader(
+        "list tokens by fingerprint version",
+        () -> {
+          ScanResponse page =
+              client.scan(
+                  b ->
+                      b.tableName(tables.tokens)
+                          .consistentRead(true)
+                          .limit(limit)
+                          .filterExpression("#ns = :ns AND attribute_exists(#c)")
+                          .expressionAttributeNames(Map.of("#ns", "namespace", "#c", "ciphertext"))
+                          .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
+                          .exclusiveStartKey(cursor == null ? null : Items.tokenKey(cursor)));
+          List<TokenRecord> out = new ArrayList<>();
+          for (Map<String, AttributeValue> item : page.items()) {
+            TokenRecord r = Items.token(item);
+            if (FingerprintFormat.version(r.fingerprint()) == version) {
+              out.add(r);
+            }
+          }
+          String next =
+              page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+                  ? Items.str(page.lastEvaluatedKey(), "token")
+                  : null;
+          return new TokenPage(out, next);
+        });
+  }
+
+  /** A consistent scan of the namespace's token items (see {@link #listTokensByFingerprintVersion}). */
+  @Override
+  public CompletionStage<Map<Integer, Long>> countTokensByFingerprintVersion(
+      Namespace namespace, int belowVersion) {
+    Objects.requireNonNull(namespace, "namespace");
+    return onReader(
+        "count tokens by fingerprint version",
+        () -> {
+          Map<Integer, Long> counts = new java.util.TreeMap<>();
+          Map<String, AttributeValue> start = null;
+          do {
+            Map<String, AttributeValue> exclusiveStart = start;
+            ScanResponse page =
+                client.scan(
+                    b ->
+                        b.tableName(tables.tokens)
+                            .consistentRead(true)
+                            .projectionExpression("#fp")
+                            .filterExpression("#ns = :ns AND attribute_exists(#c)")
+                            .expressionAttributeNames(
+                                Map.of("#ns", "namespace", "#c", "ciphertext", "#fp", "fingerprint"))
+                            .expressionAttributeValues(Map.of(":ns", Items.s(namespace.name())))
+                            .exclusiveStartKey(exclusiveStart));
+            for (Map<String, AttributeValue> item : page.items()) {
+              int v = FingerprintFormat.version(Items.str(item, "fingerprint"));
+              if (v < belowVersion) {
+                counts.merge(v, 1L, Long::sum);
+              }
+            }
+            start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+          } while (start != null && !start.isEmpty());
+          return counts;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> refingerprintToken(
+      Token token, String expected, String replacement, AuditEvent event) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(replacement, "replacement");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        "refingerprint token",
+        () -> {
+          Optional<TokenRecord> found =
+              get(tables.tokens, Items.tokenKey(token.value())).map(Items::token);
+          if (found.isEmpty() || !found.get().fingerprint().equals(expected)) {
+            return new BatchWriter.Done<>(false);
+          }
+          TokenRecord r = found.get();
+          TokenRecord moved =
+              new TokenRecord(
+                  r.token(), r.namespace(), r.type(), r.ciphertext(), r.dataKeyId(), replacement,
+                  r.deterministic(), r.last4(), r.bin(), r.scheme(), r.createdAt(), r.expiresAt(),
+                  r.metadata());
+          List<TransactWriteItem> items = new ArrayList<>(3);
+          items.add(
+              put(
+                  tables.tokens,
+                  Items.token(moved),
+                  "#fp = :fp",
+                  Map.of("#fp", "fingerprint"),
+                  Map.of(":fp", Items.s(expected))));
+          int newIndex = -1;
+          if (r.deterministic()) {
+            // The uniqueness entry moves with the token: the new one created, the old one gone.
+            newIndex = items.size();
+            items.add(
+                put(
+                    tables.tokens,
+                    Items.fingerprint(moved),
+                    "attribute_not_exists(#t)",
+                    Map.of("#t", "token"),
+                    Map.of()));
+            Map<String, AttributeValue> oldKey = Items.fingerprintKey(r.namespace(), expected);
+            Optional<Map<String, AttributeValue>> old = get(tables.tokens, oldKey);
+            if (old.isPresent() && token.value().equals(Items.str(old.get(), "target"))) {
+              items.add(
+                  TransactWriteItem.builder()
+                      .delete(
+                          Delete.builder()
+                              .tableName(tables.tokens)
+                              .key(oldKey)
+                              .conditionExpression("#tg = :tg")
+                              .expressionAttributeNames(Map.of("#tg", "target"))
+                              .expressionAttributeValues(Map.of(":tg", Items.s(token.value())))
+                              .build())
+                      .build());
+            }
+          }
+          int clash = newIndex;
+          return new BatchWriter.Write<>(
+              items,
+              event,
+              stored -> true,
+              failed -> {
+                if (failed.contains(clash) && failed.size() == 1) {
+                  throw new StoreException(
+                      "another deterministic token holds the replacement fingerprint", null);
+                }
+                // The token changed or went meanwhile: prepared again, the read tells which.
+              });
+        });
+  }
+
+  private static TransactWriteItem conditionCheck(
+      String table,
+      Map<String, AttributeValue> key,
+      String condition,
+      Map<String, String> names,
+      Map<String, AttributeValue> values) {
+    ConditionCheck.Builder check =
+        ConditionCheck.builder()
+            .tableName(table)
+            .key(key)
+            .conditionExpression(condition)
+            .expressionAttributeNames(names);
+    if (!values.isEmpty()) {
+      check.expressionAttributeValues(values);
+    }
+    return TransactWriteItem.builder().conditionCheck(check.build()).build();
   }
 
   private TransactWriteItem putNewToken(TokenRecord record) {

@@ -75,6 +75,60 @@ class DynamoDbVaultTest {
     return new Node(vault, store);
   }
 
+  private static String tokenize(Node node, String pan, boolean deterministic) {
+    return await(
+            node.vault()
+                .tokenize(
+                    new TokenizeCommand(NS, Pan.parse(pan), deterministic, null, Map.of()),
+                    TestContexts.merchant()))
+        .token()
+        .token()
+        .value();
+  }
+
+  /**
+   * Two nodes race deterministic tokenizations of the same cards while node A rotates the
+   * fingerprint key and re-fingerprints; node B has loaded version 1 and not seen the rotation.
+   * Each card ends with one token (VISA's, the one made before), every token on version 2.
+   */
+  @Test
+  void twoNodesRacingDeterministicTokenizeDuringAFingerprintRotationGetOneTokenPerCard()
+      throws Exception {
+    Node a = node();
+    Node b = node();
+    String visa = tokenize(a, VISA, true);
+    tokenize(b, "5555555555554444", false); // B now holds fingerprint key v1 only
+    String amex = "378282246310005";
+
+    List<String> results =
+        Race.race(
+            24,
+            i -> {
+              if (i == 0) {
+                await(a.vault().fingerprintKeys().rotate(NS, TestContexts.admin()));
+                return "rotated";
+              }
+              String card = i % 4 < 2 ? VISA : amex;
+              return card + "=" + tokenize(i % 2 == 0 ? a : b, card, true);
+            });
+    await(a.vault().fingerprintKeys().completion(NS));
+
+    Map<String, java.util.Set<String>> byCard = new java.util.HashMap<>();
+    for (String r : results) {
+      if (r.contains("=")) {
+        byCard.computeIfAbsent(r.substring(0, r.indexOf('=')), c -> new java.util.HashSet<>())
+            .add(r.substring(r.indexOf('=') + 1));
+      }
+    }
+    assertThat(byCard.get(VISA)).containsExactly(visa);
+    assertThat(byCard.get(amex)).hasSize(1);
+    assertThat(await(a.store().countTokensByFingerprintVersion(NS, 2))).isEmpty();
+    assertThat(await(a.vault().fingerprintKeys().retire(NS, 1, TestContexts.admin())).versions())
+        .containsExactly(2);
+    assertThat(tokenize(b, amex, true)).isEqualTo(byCard.get(amex).iterator().next());
+    assertIntactFromGenesis(readAll(a.store()));
+  }
+
   private static TokenizeResult tokenizeAccount(Node node) {
     return await(
         node.vault()

@@ -8,8 +8,11 @@ import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentStore;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.InsertResult;
+import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenPage;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.store.TokenStore;
 import dev.tokenvault.core.value.Namespace;
@@ -314,30 +317,53 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
 
   @Override
   public CompletionStage<InsertResult> insertTokenIfFingerprintAbsent(
-      TokenRecord record, AuditEvent event, Instant now) {
+      TokenRecord record,
+      List<String> olderFingerprints,
+      String successorKeyId,
+      AuditEvent event,
+      Instant now) {
     Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(olderFingerprints, "olderFingerprints");
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(now, "now");
     if (!record.deterministic()) {
       throw new IllegalArgumentException("record must be deterministic");
     }
+    List<String> candidates = new ArrayList<>(1 + olderFingerprints.size());
+    candidates.add(record.fingerprint());
+    candidates.addAll(olderFingerprints);
     return writer.submit(
         tx -> {
-          Optional<TokenRecord> existing = liveOrExpired(tx, record);
-          if (existing.isPresent()) {
-            TokenRecord found = existing.get();
-            if (!found.isExpiredAt(now)) {
-              tx.audit(event.withToken(found.token().value()));
-              return new InsertResult(found, false);
+          // Inside the writer's transaction, which holds the database's write lock: the reads
+          // below and the insert are one step for every other writer, on every process.
+          for (String fingerprint : candidates) {
+            Optional<TokenRecord> existing =
+                deterministicToken(tx, record.namespace(), fingerprint);
+            if (existing.isPresent()) {
+              TokenRecord found = existing.get();
+              if (!found.isExpiredAt(now)) {
+                tx.audit(event.withToken(found.token().value()));
+                return new InsertResult(found, false);
+              }
+              PreparedStatement delete = tx.prepare(Rows.DELETE_TOKEN);
+              delete.setString(1, found.token().value());
+              delete.executeUpdate();
             }
-            PreparedStatement delete = tx.prepare(Rows.DELETE_TOKEN);
-            delete.setString(1, found.token().value());
-            delete.executeUpdate();
+          }
+          if (successorKeyId != null) {
+            PreparedStatement successor = tx.prepare(Rows.DATA_KEY_EXISTS);
+            successor.setString(1, successorKeyId);
+            try (ResultSet rs = successor.executeQuery()) {
+              if (rs.next()) {
+                throw new StoreException.FingerprintKeySuperseded(successorKeyId);
+              }
+            }
           }
           if (!insertToken(tx, record)) {
             // Only reachable when another process committed the fingerprint in between (an
             // engine whose lock does not cover reads); the unique index kept it single.
-            Optional<TokenRecord> winner = liveOrExpired(tx, record);
+            Optional<TokenRecord> winner =
+                deterministicToken(tx, record.namespace(), record.fingerprint());
             if (winner.isPresent() && !winner.get().isExpiredAt(now)) {
               tx.audit(event.withToken(winner.get().token().value()));
               return new InsertResult(winner.get(), false);
@@ -346,6 +372,114 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           }
           tx.audit(event.withToken(record.token().value()));
           return new InsertResult(record, true);
+        });
+  }
+
+  @Override
+  public CompletionStage<List<DataKeyRecord>> listDataKeys(KeyPurpose purpose, Namespace namespace) {
+    Objects.requireNonNull(purpose, "purpose");
+    return read(
+        r -> {
+          PreparedStatement ps;
+          if (namespace == null) {
+            ps = r.prepare(Rows.SELECT_DATA_KEYS_BY_PURPOSE);
+            ps.setString(1, purpose.name());
+          } else {
+            ps = r.prepare(Rows.SELECT_DATA_KEYS_IN_NAMESPACE);
+            ps.setString(1, namespace.name());
+            ps.setString(2, purpose.name());
+          }
+          List<DataKeyRecord> out = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(Rows.dataKey(rs, dialect));
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> deleteDataKey(String keyId, AuditEvent event) {
+    Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          PreparedStatement ps = tx.prepare(Rows.DELETE_DATA_KEY);
+          ps.setString(1, keyId);
+          if (ps.executeUpdate() == 0) {
+            return false;
+          }
+          tx.audit(event);
+          return true;
+        });
+  }
+
+  @Override
+  public CompletionStage<TokenPage> listTokensByFingerprintVersion(
+      Namespace namespace, int version, String cursor, int limit) {
+    Objects.requireNonNull(namespace, "namespace");
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    return read(
+        r -> {
+          PreparedStatement ps = r.prepare(Rows.SELECT_TOKENS_BY_FINGERPRINT_VERSION);
+          ps.setString(1, namespace.name());
+          ps.setInt(2, version);
+          ps.setString(3, cursor == null ? "" : cursor);
+          ps.setInt(4, limit);
+          List<TokenRecord> out = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.add(Rows.token(rs, dialect));
+            }
+          }
+          String next = out.size() < limit ? null : out.get(out.size() - 1).token().value();
+          return new TokenPage(out, next);
+        });
+  }
+
+  @Override
+  public CompletionStage<Map<Integer, Long>> countTokensByFingerprintVersion(
+      Namespace namespace, int belowVersion) {
+    Objects.requireNonNull(namespace, "namespace");
+    return read(
+        r -> {
+          PreparedStatement ps = r.prepare(Rows.COUNT_TOKENS_BY_FINGERPRINT_VERSION);
+          ps.setString(1, namespace.name());
+          ps.setInt(2, belowVersion);
+          Map<Integer, Long> out = new java.util.TreeMap<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              out.put(rs.getInt("fingerprint_version"), rs.getLong("n"));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public CompletionStage<Boolean> refingerprintToken(
+      Token token, String expected, String replacement, AuditEvent event) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(replacement, "replacement");
+    Objects.requireNonNull(event, "event");
+    return writer.submit(
+        tx -> {
+          // A deterministic token's uniqueness is the partial unique index on (namespace,
+          // fingerprint): it moves with the row.
+          PreparedStatement ps = tx.prepare(Rows.REFINGERPRINT_TOKEN);
+          ps.setString(1, replacement);
+          ps.setInt(2, FingerprintFormat.version(replacement));
+          ps.setString(3, token.value());
+          ps.setString(4, expected);
+          if (ps.executeUpdate() == 0) {
+            return false;
+          }
+          tx.audit(event);
+          return true;
         });
   }
 
@@ -380,11 +514,11 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     return ps.executeUpdate() == 1;
   }
 
-  private Optional<TokenRecord> liveOrExpired(GroupCommitWriter.WriteTx tx, TokenRecord record)
-      throws SQLException {
+  private Optional<TokenRecord> deterministicToken(
+      GroupCommitWriter.WriteTx tx, Namespace namespace, String fingerprint) throws SQLException {
     PreparedStatement ps = tx.prepare(Rows.SELECT_DETERMINISTIC);
-    ps.setString(1, record.namespace().name());
-    ps.setString(2, record.fingerprint());
+    ps.setString(1, namespace.name());
+    ps.setString(2, fingerprint);
     try (ResultSet rs = ps.executeQuery()) {
       return rs.next() ? Optional.of(Rows.token(rs, dialect)) : Optional.empty();
     }

@@ -11,6 +11,7 @@ import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentStatus;
 import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.FingerprintFormat;
 import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.core.store.TokenRecord;
@@ -51,6 +52,13 @@ final class Rows {
       "UPDATE data_keys SET kek_id = ?, kek_version = ?, wrapped = ?"
           + " WHERE key_id = ? AND kek_id = ? AND kek_version = ? AND wrapped = ?";
 
+  static final String SELECT_DATA_KEYS_BY_PURPOSE =
+      "SELECT * FROM data_keys WHERE purpose = ? ORDER BY namespace, key_id";
+  static final String SELECT_DATA_KEYS_IN_NAMESPACE =
+      "SELECT * FROM data_keys WHERE namespace = ? AND purpose = ? ORDER BY key_id";
+  static final String DATA_KEY_EXISTS = "SELECT 1 FROM data_keys WHERE key_id = ?";
+  static final String DELETE_DATA_KEY = "DELETE FROM data_keys WHERE key_id = ?";
+
   static void bindDataKey(PreparedStatement ps, DataKeyRecord k, Dialect d) throws SQLException {
     ps.setString(1, k.keyId());
     ps.setString(2, k.namespace().name());
@@ -74,13 +82,23 @@ final class Rows {
 
   static final String INSERT_TOKEN =
       "INSERT INTO tokens (token, namespace, type, ciphertext, key_id, fingerprint, deterministic,"
-          + " last4, bin, scheme, created_at, expires_at, metadata)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+          + " last4, bin, scheme, created_at, expires_at, metadata, fingerprint_version)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
   static final String SELECT_TOKEN = "SELECT * FROM tokens WHERE token = ?";
   static final String TOKEN_EXISTS = "SELECT 1 FROM tokens WHERE token = ?";
   static final String SELECT_DETERMINISTIC =
       "SELECT * FROM tokens WHERE namespace = ? AND fingerprint = ? AND deterministic = 1";
   static final String DELETE_TOKEN = "DELETE FROM tokens WHERE token = ?";
+  /** Served by index tokens_fingerprint_version: one version's range, already in token order. */
+  static final String SELECT_TOKENS_BY_FINGERPRINT_VERSION =
+      "SELECT * FROM tokens WHERE namespace = ? AND fingerprint_version = ? AND token > ?"
+          + " ORDER BY token LIMIT ?";
+  static final String COUNT_TOKENS_BY_FINGERPRINT_VERSION =
+      "SELECT fingerprint_version, COUNT(*) AS n FROM tokens"
+          + " WHERE namespace = ? AND fingerprint_version < ? GROUP BY fingerprint_version";
+  /** Conditional on the old fingerprint, so a move happens once however many jobs run. */
+  static final String REFINGERPRINT_TOKEN =
+      "UPDATE tokens SET fingerprint = ?, fingerprint_version = ? WHERE token = ? AND fingerprint = ?";
   static final String DELETE_TOKEN_IN_NAMESPACE =
       "DELETE FROM tokens WHERE token = ? AND namespace = ?";
 
@@ -98,6 +116,7 @@ final class Rows {
     d.setInstant(ps, 11, r.createdAt());
     d.setInstant(ps, 12, r.expiresAt());
     ps.setString(13, toJson(r.metadata()));
+    ps.setInt(14, FingerprintFormat.version(r.fingerprint()));
   }
 
   static TokenRecord token(ResultSet rs, Dialect d) throws SQLException {

@@ -13,6 +13,8 @@ import dev.tokenvault.core.audit.ChainVerification;
 import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.payment.Payment;
 import dev.tokenvault.core.payment.PaymentInsert;
+import dev.tokenvault.core.audit.AuditAction;
+import dev.tokenvault.core.keys.WrappedKey;
 import dev.tokenvault.core.store.DataKeyRecord;
 import dev.tokenvault.core.store.InsertResult;
 import dev.tokenvault.core.store.StoreException;
@@ -48,11 +50,17 @@ import org.junit.jupiter.api.Test;
  * writer) sharing one database, and connections the server drops.
  */
 class PostgresStoreTest {
+  /** Migrations Flyway applies to an empty database (V1, V3: V2 was SQLite's alone). */
+  private static final int MIGRATIONS = 2;
+
   /** The runtime grants of docs/postgresql.md, for a role named tv_app. */
   static final String[] RUNTIME_GRANTS = {
     "GRANT USAGE ON SCHEMA public TO tv_app",
     "GRANT SELECT, INSERT ON data_keys, audit_events, payments TO tv_app",
     "GRANT SELECT, INSERT, DELETE ON tokens TO tv_app",
+    "GRANT UPDATE (kek_id, kek_version, wrapped) ON data_keys TO tv_app",
+    "GRANT DELETE ON data_keys TO tv_app",
+    "GRANT UPDATE (fingerprint, fingerprint_version) ON tokens TO tv_app",
     "GRANT SELECT ON flyway_schema_history TO tv_app",
   };
 
@@ -100,7 +108,8 @@ class PostgresStoreTest {
 
     assertThat(executed).isZero();
     assertThat(schemaDump()).isEqualTo(before);
-    assertThat(count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM flyway_schema_history WHERE success"))
+        .isEqualTo(MIGRATIONS);
     DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
     await(again.insertDataKey(key, TestRecords.dataKeyEvent(key)));
     assertThat(await(again.findDataKey(key.keyId()))).contains(key);
@@ -113,7 +122,8 @@ class PostgresStoreTest {
         Race.race(4, i -> PostgresStore.open(PostgresServer.settings(url)));
     opened.addAll(stores);
 
-    assertThat(count("SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM flyway_schema_history WHERE success"))
+        .isEqualTo(MIGRATIONS);
     for (PostgresStore s : stores) {
       DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
       await(s.insertDataKey(key, TestRecords.dataKeyEvent(key)));
@@ -129,8 +139,8 @@ class PostgresStoreTest {
     PostgresServer.execute(
         url,
         "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
-            + " checksum, installed_by, execution_time, success) VALUES (2, '2', 'later release',"
-            + " 'SQL', 'V2__later_release.sql', 0, 'postgres', 0, true)");
+            + " checksum, installed_by, execution_time, success) VALUES (99, '99', 'later release',"
+            + " 'SQL', 'V99__later_release.sql', 0, 'postgres', 0, true)");
 
     for (boolean migrate : new boolean[] {false, true}) {
       PostgresStore store = open(PostgresServer.settings(url).withMigrate(migrate));
@@ -174,6 +184,29 @@ class PostgresStoreTest {
     assertThat(
             await(store.insertPaymentIfAbsent(payment, TestRecords.paymentEvent(payment)))
                 .created())
+        .isTrue();
+    // Key custody: a KEK rewrap, a re-fingerprint, a fingerprint-key retirement.
+    WrappedKey rewrapped =
+        new WrappedKey(key.wrapped().kekId(), key.wrapped().kekVersion() + 1, new byte[] {1, 2, 3});
+    assertThat(
+            await(
+                store.rewrapDataKey(
+                    key.keyId(), key.wrapped(), rewrapped, TestRecords.dataKeyEvent(key))))
+        .isTrue();
+    assertThat(
+            await(
+                store.refingerprintToken(
+                    det.token(),
+                    det.fingerprint(),
+                    TestRecords.fingerprint(2),
+                    TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).build())))
+        .isTrue();
+    DataKeyRecord fk = TestRecords.fingerprintKey(Namespace.DEFAULT, 1);
+    await(store.insertDataKey(fk, TestRecords.dataKeyEvent(fk)));
+    assertThat(
+            await(
+                store.deleteDataKey(
+                    fk.keyId(), TestRecords.event(AuditAction.RETIRE_FINGERPRINT_KEY).build())))
         .isTrue();
     assertThat(
             await(

@@ -182,6 +182,67 @@ class PostgresVaultTest {
     }
   }
 
+  /**
+   * Two vault processes, each with its own store on the one database, race deterministic
+   * tokenizations of the same cards while one of them rotates the fingerprint key and
+   * re-fingerprints; the other has loaded version 1 and not yet seen the rotation. Each card ends
+   * with exactly one token (VISA's, the one made before the rotation), on fingerprint version 2.
+   */
+  @Test
+  void twoProcessesRacingDeterministicTokenizeDuringAFingerprintRotationGetOneTokenPerCard()
+      throws Exception {
+    Token visa = tokenize(vault, VISA, true);
+    try (PostgresStore otherStore = PostgresStore.open(PostgresServer.settings(url));
+        DefaultVault other =
+            DefaultVault.builder()
+                .keyManager(LocalKeyManager.open(dataDir, null, Clock.systemUTC()))
+                .tokenStore(otherStore)
+                .paymentStore(otherStore)
+                .paymentProcessor(new SimulatedAcquirer())
+                .rewrapOnStart(false)
+                .build()) {
+      tokenize(other, MASTERCARD, false); // the other process now holds fingerprint key v1 only
+
+      List<String> results =
+          Race.race(
+              64,
+              i -> {
+                if (i == 0) {
+                  await(vault.fingerprintKeys().rotate(NS, TestContexts.admin()));
+                  return "rotated";
+                }
+                String card = i % 4 < 2 ? VISA : AMEX;
+                return card + "=" + tokenize(i % 2 == 0 ? vault : other, card, true).value();
+              });
+      await(vault.fingerprintKeys().completion(NS));
+
+      Map<String, Set<String>> byCard = new LinkedHashMap<>();
+      for (String r : results) {
+        if (r.contains("=")) {
+          byCard.computeIfAbsent(r.substring(0, r.indexOf('=')), c -> new HashSet<>())
+              .add(r.substring(r.indexOf('=') + 1));
+        }
+      }
+      assertThat(byCard.get(VISA)).containsExactly(visa.value());
+      assertThat(byCard.get(AMEX)).hasSize(1);
+      assertThat(await(store.countTokensByFingerprintVersion(NS, 2))).isEmpty();
+      assertThat(
+              await(vault.fingerprintKeys().retire(NS, 1, TestContexts.admin())).versions())
+          .containsExactly(2);
+      assertThat(tokenize(other, AMEX, true).value()).isEqualTo(byCard.get(AMEX).iterator().next());
+      assertIntactFromGenesis(readAll(store));
+    }
+  }
+
+  private static Token tokenize(DefaultVault v, String pan, boolean deterministic) {
+    return await(
+            v.tokenize(
+                new TokenizeCommand(NS, Pan.parse(pan), deterministic, null, Map.of()),
+                TestContexts.merchant()))
+        .token()
+        .token();
+  }
+
   private TokenizeResult tokenizeDeterministic() {
     return await(
         vault.tokenize(

@@ -154,7 +154,7 @@ class SqliteStoreTest {
       int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
 
       assertThat(applied).isZero();
-      assertThat(schemaVersions(c)).containsExactly(1, 2);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
     }
     open();
     assertThat(await(store.findDataKey("dk_none"))).isEmpty();
@@ -197,11 +197,65 @@ class SqliteStoreTest {
     await(store.append(TestRecords.event(AuditAction.TOKENIZE).build()));
     assertIntactFromGenesis(readAll(store));
     try (Connection c = connect()) {
-      assertThat(schemaVersions(c)).containsExactly(1, 2);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
       assertThat(indexesOf(c, "audit_events"))
           .containsExactlyInAnyOrder(
               "audit_events_token", "audit_events_principal", "audit_events_client",
               "audit_events_time");
+    }
+  }
+
+  @Test
+  void migrateWhenV2DatabaseHasTokensThenV3GivesThemFingerprintVersionOne() throws Exception {
+    DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
+    TokenRecord token =
+        TestRecords.tokenRecord(Namespace.DEFAULT, key.keyId())
+            .deterministic(TestRecords.fingerprint(1))
+            .build();
+    try (Connection c = connect()) {
+      new SchemaMigrator(
+              new SqliteDialect(),
+              "db/sqlite",
+              List.of("V1__init.sql", "V2__audit_event_id_not_unique.sql"))
+          .migrate(c);
+      try (var ps = c.prepareStatement(Rows.INSERT_DATA_KEY)) {
+        Rows.bindDataKey(ps, key, new SqliteDialect());
+        ps.executeUpdate();
+      }
+      // The V2 statement: no fingerprint_version column yet.
+      try (var ps =
+          c.prepareStatement(
+              "INSERT INTO tokens (token, namespace, type, ciphertext, key_id, fingerprint,"
+                  + " deterministic, last4, bin, scheme, created_at, expires_at, metadata)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, token.token().value());
+        ps.setString(2, token.namespace().name());
+        ps.setString(3, token.type().name());
+        ps.setBytes(4, token.ciphertext());
+        ps.setString(5, token.dataKeyId());
+        ps.setString(6, token.fingerprint());
+        ps.setInt(7, 1);
+        ps.setString(8, token.last4());
+        ps.setString(9, token.bin());
+        ps.setString(10, token.scheme());
+        new SqliteDialect().setInstant(ps, 11, token.createdAt());
+        new SqliteDialect().setInstant(ps, 12, token.expiresAt());
+        ps.setString(13, "{}");
+        ps.executeUpdate();
+      }
+    }
+
+    open();
+
+    assertThat(await(store.countTokensByFingerprintVersion(Namespace.DEFAULT, 2)))
+        .isEqualTo(java.util.Map.of(1, 1L));
+    assertThat(
+            await(store.listTokensByFingerprintVersion(Namespace.DEFAULT, 1, null, 10)).tokens())
+        .extracting(TokenRecord::token)
+        .containsExactly(token.token());
+    try (Connection c = connect()) {
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
+      assertThat(indexesOf(c, "tokens")).contains("tokens_fingerprint_version");
     }
   }
 
