@@ -264,13 +264,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
         r -> {
           PreparedStatement ps = r.prepare(Rows.COUNT_DATA_KEYS_BY_VERSION);
           ps.setString(1, kekId);
-          Map<Integer, Long> out = new java.util.TreeMap<>();
           try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.put(rs.getInt("kek_version"), rs.getLong("n"));
-            }
+            return Rows.countsByVersion(rs, "kek_version");
           }
-          return out;
         });
   }
 
@@ -449,13 +445,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           PreparedStatement ps = r.prepare(Rows.COUNT_TOKENS_BY_FINGERPRINT_VERSION);
           ps.setString(1, namespace.name());
           ps.setInt(2, belowVersion);
-          Map<Integer, Long> out = new java.util.TreeMap<>();
           try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.put(rs.getInt("fingerprint_version"), rs.getLong("n"));
-            }
+            return Rows.countsByVersion(rs, "fingerprint_version");
           }
-          return out;
         });
   }
 

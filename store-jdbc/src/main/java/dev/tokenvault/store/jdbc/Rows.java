@@ -119,6 +119,16 @@ final class Rows {
     ps.setInt(14, FingerprintFormat.version(r.fingerprint()));
   }
 
+  /** Rows of {@code (<versionColumn>, n)} as version → count, ascending. */
+  static Map<Integer, Long> countsByVersion(ResultSet rs, String versionColumn)
+      throws SQLException {
+    Map<Integer, Long> out = new java.util.TreeMap<>();
+    while (rs.next()) {
+      out.put(rs.getInt(versionColumn), rs.getLong("n"));
+    }
+    return out;
+  }
+
   static TokenRecord token(ResultSet rs, Dialect d) throws SQLException {
     return new TokenRecord(
         new Token(rs.getString("token")),

@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 
 /**
  * SQLite settings and encodings.
@@ -71,9 +70,6 @@ final class SqliteDialect implements Dialect {
 
   /** Page cache of each reader connection, in KiB: reads are point lookups by primary key. */
   static final int READER_CACHE_KIB = 16 * 1024;
-
-  /** Fixed-width UTC text, nine fraction digits; {@link PostgresDialect} stores times alike. */
-  static final DateTimeFormatter TIME = FixedUtcTime.FORMATTER;
 
   /** SQLite's primary result code for constraint violations ({@code SQLITE_CONSTRAINT}). */
   private static final int SQLITE_CONSTRAINT = 19;
