@@ -266,12 +266,14 @@ final class FingerprintCustody implements FingerprintAdministration, AutoCloseab
 
   /** Tokens on older versions are counted while more than one version is stored. */
   private CompletionStage<NamespaceReport> report(Namespace ns, TreeSet<Integer> versions) {
+    // the job's state before the count, as in KeyCustody.report: "done" then counts after the end
+    var progress = progress(ns);
     CompletionStage<Long> left =
         versions.size() > 1 || running(ns)
             ? store.countTokensByFingerprintVersion(ns, versions.last()).thenApply(this::sum)
             : CompletableFuture.completedFuture(0L);
     return left.thenApply(
-        n -> new NamespaceReport(ns, versions.last(), List.copyOf(versions), n, progress(ns)));
+        n -> new NamespaceReport(ns, versions.last(), List.copyOf(versions), n, progress));
   }
 
   /** The namespace's stored versions, ascending; {@code fingerprint_key_not_found} if none. */

@@ -196,6 +196,10 @@ final class KeyCustody implements KeyAdministration {
     } catch (KeyManagerException e) {
       return CompletableFuture.failedFuture(KeyRing.translate(e));
     }
+    // The job's state is read before the counts: a report that says "done" then counts after
+    // the job finished. Read after, a job finishing during the count could be reported done with
+    // the counts of a moment before (seen in PostgresFlowIT: "done" with one key left under v1).
+    RewrapProgress progress = rewrapProgress();
     return store
         .countDataKeysByKekVersion(kekId)
         .thenApply(
@@ -213,7 +217,7 @@ final class KeyCustody implements KeyAdministration {
                 versions.add(new VersionReport(v, held.contains(v), counts.getOrDefault(v, 0L)));
               }
               return new KeyReport(
-                  kekId, keyManager.currentVersion(), List.copyOf(versions), rewrapProgress());
+                  kekId, keyManager.currentVersion(), List.copyOf(versions), progress);
             });
   }
 
