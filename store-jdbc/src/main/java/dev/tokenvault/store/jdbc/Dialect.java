@@ -53,6 +53,15 @@ interface Dialect {
     return null;
   }
 
+  /**
+   * Whether {@link JdbcStore#listTokensByFingerprintVersion} pages by the table's rowid (SQLite:
+   * its index on {@code (namespace, fingerprint_version)} is in rowid order, migration V4) rather
+   * than by token (PostgreSQL: index {@code (namespace, fingerprint_version, token)}, V3).
+   */
+  default boolean pagesTokensByRowid() {
+    return false;
+  }
+
   /** A constraint (unique, foreign key, check, not null) refused a statement. */
   boolean isConstraintViolation(SQLException e);
 

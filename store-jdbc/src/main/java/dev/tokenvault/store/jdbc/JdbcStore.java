@@ -418,22 +418,53 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be positive");
     }
+    boolean byRowid = dialect.pagesTokensByRowid();
+    long afterRowid = byRowid ? rowidCursor(cursor) : 0;
     return read(
         r -> {
-          PreparedStatement ps = r.prepare(Rows.SELECT_TOKENS_BY_FINGERPRINT_VERSION);
+          PreparedStatement ps;
+          if (byRowid) {
+            ps = r.prepare(Rows.SELECT_TOKENS_BY_FINGERPRINT_VERSION_ROWID);
+            ps.setLong(3, afterRowid);
+          } else {
+            ps = r.prepare(Rows.SELECT_TOKENS_BY_FINGERPRINT_VERSION);
+            ps.setString(3, cursor == null ? "" : cursor);
+          }
           ps.setString(1, namespace.name());
           ps.setInt(2, version);
-          ps.setString(3, cursor == null ? "" : cursor);
           ps.setInt(4, limit);
           List<TokenRecord> out = new ArrayList<>();
+          long lastRowid = 0;
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               out.add(Rows.token(rs, dialect));
+              if (byRowid) {
+                lastRowid = rs.getLong("page_rowid");
+              }
             }
           }
-          String next = out.size() < limit ? null : out.get(out.size() - 1).token().value();
-          return new TokenPage(out, next);
+          if (out.size() < limit) {
+            return new TokenPage(out, null);
+          }
+          return new TokenPage(
+              out, byRowid ? Long.toString(lastRowid) : out.get(out.size() - 1).token().value());
         });
+  }
+
+  /** A rowid cursor this store returned (its text is a rowid), or 0 for the first page. */
+  private static long rowidCursor(String cursor) {
+    if (cursor == null) {
+      return 0;
+    }
+    try {
+      long rowid = Long.parseLong(cursor);
+      if (rowid > 0) {
+        return rowid;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException("not a cursor this store returned");
   }
 
   @Override

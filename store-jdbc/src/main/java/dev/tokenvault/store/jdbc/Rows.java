@@ -89,10 +89,20 @@ final class Rows {
   static final String SELECT_DETERMINISTIC =
       "SELECT * FROM tokens WHERE namespace = ? AND fingerprint = ? AND deterministic = 1";
   static final String DELETE_TOKEN = "DELETE FROM tokens WHERE token = ?";
-  /** Served by index tokens_fingerprint_version: one version's range, already in token order. */
+  /**
+   * PostgreSQL, served by index tokens_fingerprint_version (namespace, fingerprint_version, token):
+   * one version's range, already in token order. The cursor is the last token of the page.
+   */
   static final String SELECT_TOKENS_BY_FINGERPRINT_VERSION =
       "SELECT * FROM tokens WHERE namespace = ? AND fingerprint_version = ? AND token > ?"
           + " ORDER BY token LIMIT ?";
+  /**
+   * SQLite, served by index tokens_fingerprint_version (namespace, fingerprint_version), whose
+   * entries end with the rowid: one version's range in rowid order. The cursor is the last rowid.
+   */
+  static final String SELECT_TOKENS_BY_FINGERPRINT_VERSION_ROWID =
+      "SELECT rowid AS page_rowid, * FROM tokens WHERE namespace = ? AND fingerprint_version = ?"
+          + " AND rowid > ? ORDER BY rowid LIMIT ?";
   static final String COUNT_TOKENS_BY_FINGERPRINT_VERSION =
       "SELECT fingerprint_version, COUNT(*) AS n FROM tokens"
           + " WHERE namespace = ? AND fingerprint_version < ? GROUP BY fingerprint_version";

@@ -49,7 +49,10 @@ final class SchemaMigrator {
   /** The migration scripts of this build, in order. Add new ones at the end. */
   static final List<String> SCRIPTS =
       List.of(
-          "V1__init.sql", "V2__audit_event_id_not_unique.sql", "V3__fingerprint_versions.sql");
+          "V1__init.sql",
+          "V2__audit_event_id_not_unique.sql",
+          "V3__fingerprint_versions.sql",
+          "V4__fingerprint_version_index_by_rowid.sql");
 
   private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([A-Za-z0-9_]+)\\.sql");
 

@@ -139,6 +139,12 @@ final class SqliteDialect implements Dialect {
   }
 
   /** {@link SqliteStore} holds a lock file: no other writer exists while it is open. */
+  /** Tokens of one fingerprint version in rowid order: the order of V4's index. */
+  @Override
+  public boolean pagesTokensByRowid() {
+    return true;
+  }
+
   @Override
   public boolean exclusiveWriter() {
     return true;

@@ -14,8 +14,10 @@ import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.store.DataKeyRecord;
 import dev.tokenvault.core.store.StoreException;
+import dev.tokenvault.core.store.TokenPage;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.value.Namespace;
+import dev.tokenvault.core.value.Token;
 import dev.tokenvault.testkit.Race;
 import dev.tokenvault.testkit.TestRecords;
 import java.nio.file.FileSystems;
@@ -154,7 +156,7 @@ class SqliteStoreTest {
       int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
 
       assertThat(applied).isZero();
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
     }
     open();
     assertThat(await(store.findDataKey("dk_none"))).isEmpty();
@@ -197,7 +199,7 @@ class SqliteStoreTest {
     await(store.append(TestRecords.event(AuditAction.TOKENIZE).build()));
     assertIntactFromGenesis(readAll(store));
     try (Connection c = connect()) {
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
       assertThat(indexesOf(c, "audit_events"))
           .containsExactlyInAnyOrder(
               "audit_events_token", "audit_events_principal", "audit_events_client",
@@ -254,9 +256,68 @@ class SqliteStoreTest {
         .extracting(TokenRecord::token)
         .containsExactly(token.token());
     try (Connection c = connect()) {
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
       assertThat(indexesOf(c, "tokens")).contains("tokens_fingerprint_version");
+      assertThat(indexColumns(c, "tokens_fingerprint_version"))
+          .containsExactly("namespace", "fingerprint_version");
     }
+  }
+
+  /**
+   * V4's point: the fingerprint-version index holds no random column, so a tokenize appends to it
+   * instead of writing a random leaf (bench/README.md). The re-fingerprint job's page query must
+   * then be served by it in rowid order, without sorting the version's tokens for every page.
+   */
+  @Test
+  void listTokensByFingerprintVersionWhenPagedThenServedByTheIndexInRowidOrder() throws Exception {
+    open();
+    String keyId = givenDataKey(Namespace.DEFAULT);
+    List<Token> written = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      TokenRecord t = TestRecords.tokenRecord(Namespace.DEFAULT, keyId).build();
+      await(store.insertToken(t, TestRecords.tokenizeEvent(t)));
+      written.add(t.token());
+    }
+
+    List<Token> paged = new ArrayList<>();
+    String cursor = null;
+    do {
+      TokenPage page = await(store.listTokensByFingerprintVersion(Namespace.DEFAULT, 1, cursor, 3));
+      page.tokens().forEach(t -> paged.add(t.token()));
+      cursor = page.next();
+    } while (cursor != null);
+
+    assertThat(paged).containsExactlyElementsOf(written);
+    try (Connection c = connect();
+        var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + Rows.SELECT_TOKENS_BY_FINGERPRINT_VERSION_ROWID)) {
+      ps.setString(1, "default");
+      ps.setInt(2, 1);
+      ps.setLong(3, 0);
+      ps.setInt(4, 3);
+      StringBuilder plan = new StringBuilder();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          plan.append(rs.getString("detail")).append('\n');
+        }
+      }
+      assertThat(plan.toString())
+          .contains("USING INDEX tokens_fingerprint_version")
+          .doesNotContain("TEMP B-TREE");
+    }
+    assertThatThrownBy(
+            () -> store.listTokensByFingerprintVersion(Namespace.DEFAULT, 1, written.get(0).value(), 3))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static List<String> indexColumns(Connection c, String index) throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA index_info('" + index + "')")) {
+      while (rs.next()) {
+        columns.add(rs.getString("name"));
+      }
+    }
+    return columns;
   }
 
   private static List<String> indexesOf(Connection c, String table) throws SQLException {
