@@ -5,6 +5,7 @@ import dev.tokenvault.core.vault.PayCommand;
 import dev.tokenvault.core.vault.Vault;
 import dev.tokenvault.server.api.PaymentDtos.PaymentRequest;
 import dev.tokenvault.server.api.PaymentDtos.PaymentResponse;
+import dev.tokenvault.server.auth.Caller;
 import dev.tokenvault.server.auth.RequiresScope;
 import dev.tokenvault.server.auth.Scopes;
 import dev.tokenvault.server.error.Problem;
@@ -38,6 +39,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "payments")
 public class PaymentsResource {
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  /** Set to {@code true} on the answer to a replayed payment request. */
+  static final String REPLAYED = "Idempotent-Replayed";
   private static final Pattern PAYMENT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   @Inject Vault vault;
@@ -57,6 +60,18 @@ public class PaymentsResource {
       @Parameter(in = ParameterIn.HEADER, required = true, description = "1-255 printable ASCII characters")
       @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
       PaymentRequest body) {
+    return vault.pay(command(idempotencyKey, body, api.caller()), api.requestContext())
+        .thenApply(r -> {
+          Response.ResponseBuilder b = Response.status(201).entity(PaymentResponse.of(r.payment()));
+          if (!r.created()) {
+            b.header(REPLAYED, "true");
+          }
+          return b.build();
+        });
+  }
+
+  /** The use case's command for a payment request by {@code caller} (both request paths). */
+  static PayCommand command(String idempotencyKey, PaymentRequest body, Caller caller) {
     if (idempotencyKey == null || idempotencyKey.isEmpty()) {
       throw new InvalidValueException("idempotency_key_required", IDEMPOTENCY_KEY,
           "the Idempotency-Key header is required");
@@ -67,16 +82,9 @@ public class PaymentsResource {
           "the Idempotency-Key must not contain a card number");
     }
     Bodies.required(body);
-    PayCommand cmd = new PayCommand(api.caller().namespace(), Bodies.token(body.token(), "token"),
+    return new PayCommand(caller.namespace(), Bodies.token(body.token(), "token"),
         Amounts.minorUnits(body.amount()), Bodies.requiredField(body.currency(), "currency"),
         idempotencyKey);
-    return vault.pay(cmd, api.requestContext()).thenApply(r -> {
-      Response.ResponseBuilder b = Response.status(201).entity(PaymentResponse.of(r.payment()));
-      if (!r.created()) {
-        b.header("Idempotent-Replayed", "true");
-      }
-      return b.build();
-    });
   }
 
   @GET
@@ -88,10 +96,15 @@ public class PaymentsResource {
       content = @Content(schema = @Schema(implementation = PaymentResponse.class)))
   @APIResponse(responseCode = "404", description = "unknown payment")
   public CompletionStage<PaymentResponse> get(@PathParam("id") String id) {
+    return vault.payment(api.caller().namespace(), paymentId(id), api.requestContext())
+        .thenApply(PaymentResponse::of);
+  }
+
+  /** A payment id from the path, checked (both request paths). */
+  static String paymentId(String id) {
     if (id == null || !PAYMENT_ID.matcher(id).matches()) {
       throw new InvalidValueException("invalid_payment_id", "id", "not a payment id");
     }
-    return vault.payment(api.caller().namespace(), id, api.requestContext())
-        .thenApply(PaymentResponse::of);
+    return id;
   }
 }

@@ -1,14 +1,18 @@
 package dev.tokenvault.server.api;
 
 import dev.tokenvault.core.value.InvalidValueException;
+import dev.tokenvault.core.value.Token;
 import dev.tokenvault.core.value.SensitiveValue;
 import dev.tokenvault.core.value.ValueType;
+import dev.tokenvault.core.vault.Detokenized;
 import dev.tokenvault.core.vault.TokenizeCommand;
+import dev.tokenvault.core.vault.TokenizeResult;
 import dev.tokenvault.core.vault.Vault;
 import dev.tokenvault.server.api.TokenDtos.DetokenizeRequest;
 import dev.tokenvault.server.api.TokenDtos.DetokenizeResponse;
 import dev.tokenvault.server.api.TokenDtos.TokenResponse;
 import dev.tokenvault.server.api.TokenDtos.TokenizeRequest;
+import dev.tokenvault.server.auth.Caller;
 import dev.tokenvault.server.auth.RequiresScope;
 import dev.tokenvault.server.auth.Scopes;
 import dev.tokenvault.server.error.Problem;
@@ -53,6 +57,12 @@ public class TokensResource {
   @APIResponse(responseCode = "400", description = "invalid value",
       content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
   public CompletionStage<Response> tokenize(TokenizeRequest body) {
+    return vault.tokenize(command(body, api.caller()), api.requestContext()).thenApply(r ->
+        Response.status(status(r)).entity(TokenResponse.of(r.token())).build());
+  }
+
+  /** The use case's command for a tokenize request by {@code caller} (both request paths). */
+  static TokenizeCommand command(TokenizeRequest body, Caller caller) {
     Bodies.required(body);
     ValueType type = ValueType.fromWireName(Bodies.requiredField(body.type(), "type"));
     SensitiveValue value = SensitiveValue.parse(type, Bodies.requiredField(body.value(), "value"));
@@ -63,10 +73,13 @@ public class TokensResource {
       }
       ttl = Duration.ofSeconds(body.ttlSeconds());
     }
-    TokenizeCommand cmd = new TokenizeCommand(api.caller().namespace(), value,
+    return new TokenizeCommand(caller.namespace(), value,
         Boolean.TRUE.equals(body.deterministic()), ttl, body.metadata());
-    return vault.tokenize(cmd, api.requestContext()).thenApply(r ->
-        Response.status(r.created() ? 201 : 200).entity(TokenResponse.of(r.token())).build());
+  }
+
+  /** 201 for a new token, 200 for the value's existing deterministic token. */
+  static int status(TokenizeResult r) {
+    return r.created() ? 201 : 200;
   }
 
   @GET
@@ -106,16 +119,24 @@ public class TokensResource {
   @APIResponse(responseCode = "404", description = "unknown token")
   @APIResponse(responseCode = "410", description = "expired token")
   public CompletionStage<DetokenizeResponse> detokenize(DetokenizeRequest body) {
+    return vault.detokenize(api.caller().namespace(), token(body), api.requestContext())
+        .thenApply(TokensResource::answer);
+  }
+
+  /** The token of a detokenize request (both request paths). */
+  static Token token(DetokenizeRequest body) {
     Bodies.required(body);
-    return vault.detokenize(api.caller().namespace(), Bodies.token(body.token(), "token"),
-        api.requestContext()).thenApply(d -> {
-          byte[] clear = d.value().reveal();
-          try {
-            return new DetokenizeResponse(d.token().token().value(), d.value().type().wireName(),
-                new String(clear, StandardCharsets.US_ASCII));
-          } finally {
-            Arrays.fill(clear, (byte) 0);
-          }
-        });
+    return Bodies.token(body.token(), "token");
+  }
+
+  /** The answer to a detokenize; the clear bytes are zeroed once the string is made. */
+  static DetokenizeResponse answer(Detokenized d) {
+    byte[] clear = d.value().reveal();
+    try {
+      return new DetokenizeResponse(d.token().token().value(), d.value().type().wireName(),
+          new String(clear, StandardCharsets.US_ASCII));
+    } finally {
+      Arrays.fill(clear, (byte) 0);
+    }
   }
 }

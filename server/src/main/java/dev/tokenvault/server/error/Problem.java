@@ -43,6 +43,11 @@ public record Problem(
         errors);
   }
 
+  /** This problem for the request {@code id} (problems made outside the REST layer have none). */
+  public Problem withRequestId(String id) {
+    return new Problem(type, title, status, detail, code, id, errors);
+  }
+
   public Response.ResponseBuilder toResponseBuilder() {
     return Response.status(status).type(MEDIA_TYPE).entity(this);
   }

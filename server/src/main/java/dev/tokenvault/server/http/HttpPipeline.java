@@ -24,7 +24,9 @@ import org.jboss.logging.MDC;
  *   <li>response headers every answer carries: {@code Cache-Control: no-store} (answers may hold
  *       tokens or values), {@code X-Content-Type-Options: nosniff}, HSTS;
  *   <li>a 413 problem for a declared {@code Content-Length} over the body limit, before the body is
- *       read (a chunked body over the limit is cut by Vert.x with a bare 413);
+ *       read (a chunked body over the limit gets the problem from the hot routes, {@code
+ *       api.HotRoutes}, and a bare 413 from the REST layer's routes, whose body reader writes it
+ *       itself);
  *   <li>a 431 problem when the request's headers together exceed {@link #MAX_HEADER_BYTES} (the
  *       HTTP decoder's own limit is set higher, since it answers a bare 431);
  *   <li>404 for Quarkus' own {@code /q/} paths (metrics, dev tools): nothing there is public;

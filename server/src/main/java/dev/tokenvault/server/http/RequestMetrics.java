@@ -36,7 +36,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 @ApplicationScoped
 public class RequestMetrics {
-  static final String ROUTE_KEY = "tokenvault.route";
+  public static final String ROUTE_KEY = "tokenvault.route";
   private static final Set<String> METHODS =
       Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
 
