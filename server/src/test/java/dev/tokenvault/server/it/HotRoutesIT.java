@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -208,6 +210,26 @@ class HotRoutesIT {
         .header("Authorization", "Bearer " + merchant).GET());
     assertThat(missing[0].statusCode()).isEqualTo(404);
     assertThat(stable(missing[0])).isEqualTo(stable(missing[1]));
+  }
+
+  /**
+   * A refusal answered before the body is read (no token, a wrong scope, a bad token) leaves an
+   * HTTP/1.1 keep-alive connection able to serve the next request (the server lets the unread body
+   * go by): a stuck connection would time this out.
+   */
+  @Test
+  void aRefusedRequestLeavesTheKeepAliveConnectionUsable() throws Exception {
+    HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .sslContext(Http.trusting(server.dataDir.resolve("tls").resolve("ca.pem"))).build();
+    String body = "{\"type\":\"card\",\"value\":\"" + CARD + "\"}";
+    for (String bearer : new String[] {null, narrow, "not.a.jwt"}) {
+      HttpResponse<String> refused = h1.send(post(HttpRequest.newBuilder(), "/v1/tokens", bearer, body)
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isIn(401, 403);
+      HttpResponse<String> next = h1.send(post(HttpRequest.newBuilder(), "/v1/tokens", merchant, body)
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(next.statusCode()).as("the request after a refusal, same connection").isEqualTo(201);
+    }
   }
 
   @Test
