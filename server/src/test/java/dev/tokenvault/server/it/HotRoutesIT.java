@@ -141,6 +141,11 @@ class HotRoutesIT {
     assertThat(invalid[0].headers().firstValue("WWW-Authenticate").orElse("")).contains("invalid_token");
     assertThat(stable(invalid[0])).isEqualTo(stable(invalid[1]));
 
+    // two Authorization headers: never read as the first one alone
+    HttpResponse<String> twice = http.send(post(HttpRequest.newBuilder(), "/v1/tokens", merchant, body)
+        .header("Authorization", "Bearer " + narrow).build());
+    assertThat(twice.statusCode()).isEqualTo(401);
+
     var scope = both(b -> post(b, "/v1/tokens", narrow, body));
     assertThat(scope[0].statusCode()).isEqualTo(403);
     assertThat(scope[0].headers().firstValue("WWW-Authenticate").orElse(""))
