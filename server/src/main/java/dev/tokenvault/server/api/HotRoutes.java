@@ -13,6 +13,7 @@ import dev.tokenvault.server.auth.Scopes;
 import dev.tokenvault.server.error.Problem;
 import dev.tokenvault.server.error.ProblemMappers;
 import dev.tokenvault.server.error.RequestIds;
+import dev.tokenvault.server.http.HttpPipeline;
 import dev.tokenvault.server.http.RequestMetrics;
 import dev.tokenvault.server.wiring.KeySeal;
 import dev.tokenvault.server.wiring.VaultProducer;
@@ -126,24 +127,27 @@ public class HotRoutes {
                 .thenApply(r -> r.created()
                     ? Answer.of(201, PaymentResponse.of(r.payment()))
                     : new Answer(201, PaymentResponse.of(r.payment()), PaymentsResource.REPLAYED, "true"))));
-    router.getWithRegex("/v1/payments/[^/]+").order(order).handler(rc -> {
-      if (!PAYMENT_PATH.matcher(rc.request().path()).matches()) {
-        rc.next();
-        return;
-      }
-      route(rc, "/v1/payments/{id}", Scopes.READ, Void.class, limit, (caller, body, ctx) -> {
-        String id = ctx.request().path().substring("/v1/payments/".length());
-        return vault().payment(caller.namespace(), PaymentsResource.paymentId(id), ApiContext.of(caller, ctx))
-            .thenApply(p -> Answer.of(200, PaymentResponse.of(p)));
-      });
-    });
+    router.getWithRegex("/v1/payments/[^/]+").order(order).handler(rc -> route(rc,
+        "/v1/payments/{id}", Scopes.READ, Void.class, limit, (caller, body, ctx) -> {
+          String id = ctx.request().path().substring("/v1/payments/".length());
+          return vault().payment(caller.namespace(), PaymentsResource.paymentId(id), ApiContext.of(caller, ctx))
+              .thenApply(p -> Answer.of(200, PaymentResponse.of(p)));
+        }));
+  }
+
+  /**
+   * Whether the raw path is exactly the route's (no trailing slash, no dot segment, no encoded
+   * character): anything else is left to the REST layer.
+   */
+  private static boolean exactPath(String path, String template) {
+    return template.endsWith("{id}") ? PAYMENT_PATH.matcher(path).matches() : path.equals(template);
   }
 
   private <B> void route(RoutingContext rc, String template, String scope, Class<B> bodyType,
       long limit, UseCase<B> useCase) {
     HttpServerRequest req = rc.request();
     boolean hasBody = bodyType != Void.class;
-    if (!req.path().equals(template) && !template.endsWith("{id}")
+    if (!exactPath(req.path(), template)
         || !plainAccept(req.getHeader(HttpHeaders.ACCEPT))
         || req.getHeader(HttpHeaders.EXPECT) != null
         || (hasBody && !jsonUtf8(req.getHeader(HttpHeaders.CONTENT_TYPE)))
@@ -220,7 +224,7 @@ public class HotRoutes {
   }
 
   /** Reads the whole body, or answers 413 as soon as it passes {@code limit} bytes. */
-  private void readBody(RoutingContext rc, long limit, java.util.function.Consumer<Buffer> then) {
+  private static void readBody(RoutingContext rc, long limit, java.util.function.Consumer<Buffer> then) {
     HttpServerRequest req = rc.request();
     Buffer body = Buffer.buffer();
     boolean[] refused = {false};
@@ -237,11 +241,6 @@ public class HotRoutes {
       }
       if (body.length() + (long) chunk.length() > limit) {
         refused[0] = true;
-        if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-          // the rest of the body is not read: HTTP/1.x cannot reuse the connection (HTTP/2
-          // resets the stream itself)
-          rc.response().putHeader(HttpHeaders.CONNECTION, "close");
-        }
         problem(rc, Problem.ofRequest(RequestIds.of(rc), 413, "request_too_large",
             "the request body is larger than " + limit + " bytes"), null, null);
         return;
@@ -278,26 +277,19 @@ public class HotRoutes {
     problem(rc, ProblemMappers.toProblem(t).withRequestId(RequestIds.of(rc)), null, null);
   }
 
-  private void problem(RoutingContext rc, Problem p, String wwwAuthenticate, String retryAfter) {
+  /** A problem answer (HttpPipeline's, which also closes an HTTP/1.x connection after a 413). */
+  private static void problem(RoutingContext rc, Problem p, String wwwAuthenticate, String retryAfter) {
     HttpServerResponse res = rc.response();
     if (res.ended() || res.closed()) {
       return;
     }
-    byte[] json;
-    try {
-      json = mapper.writeValueAsBytes(p);
-    } catch (IOException e) {
-      rc.fail(500, e);
-      return;
-    }
-    res.setStatusCode(p.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
     if (wwwAuthenticate != null) {
       res.putHeader("WWW-Authenticate", wwwAuthenticate);
     }
     if (retryAfter != null) {
       res.putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
     }
-    res.end(Buffer.buffer(json));
+    HttpPipeline.send(rc, p);
   }
 
   /**

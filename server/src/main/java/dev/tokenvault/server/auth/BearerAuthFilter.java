@@ -1,6 +1,6 @@
 package dev.tokenvault.server.auth;
 
-import dev.tokenvault.server.error.Problem;
+import dev.tokenvault.server.error.RequestIds;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -77,7 +77,7 @@ public class BearerAuthFilter {
 
   /** One body for every 429, so a lockout looks like any rate limit. */
   static Response tooManyRequests(Duration wait) {
-    return Problem.of(429, "rate_limited", "too many requests; retry after the time in Retry-After")
+    return BearerGate.rateLimited(RequestIds.current())
         .toResponseBuilder()
         .header("Retry-After", Long.toString(BearerGate.retryAfterSeconds(wait)))
         .build();

@@ -201,11 +201,15 @@ public class BearerGate {
     return tooManyRequests(rc, remaining);
   }
 
-  /** One body for every 429, so a lockout looks like any rate limit. */
   private static Decision tooManyRequests(RoutingContext rc, Duration wait) {
-    return new Decision(null, Problem.ofRequest(RequestIds.of(rc), 429, "rate_limited",
-        "too many requests; retry after the time in Retry-After"), null,
+    return new Decision(null, rateLimited(RequestIds.of(rc)), null,
         Long.toString(retryAfterSeconds(wait)), Duration.ZERO);
+  }
+
+  /** One body for every 429 (rate limit, lockout, the dev issuer's), so a lockout looks like any rate limit. */
+  static Problem rateLimited(String requestId) {
+    return Problem.ofRequest(requestId, 429, "rate_limited",
+        "too many requests; retry after the time in Retry-After");
   }
 
   /** Whole seconds to announce in {@code Retry-After}: at least 1, rounded up. */

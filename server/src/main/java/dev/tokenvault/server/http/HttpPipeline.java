@@ -117,7 +117,11 @@ public class HttpPipeline {
         .toString());
   }
 
-  static void send(RoutingContext rc, Problem p) {
+  /**
+   * Answers {@code p} as problem+json from a Vert.x handler; after a 413 or 431 an HTTP/1.x
+   * connection is closed (its unread request cannot be skipped).
+   */
+  public static void send(RoutingContext rc, Problem p) {
     try {
       HttpServerResponse res = rc.response();
       if ((p.status() == 413 || p.status() == 431) && rc.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
