@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What one durable write costs the SQLite writer, in units that a busy machine does not distort:
  * the writer thread's CPU time per operation and the bytes the process wrote per operation
- * ({@code /proc/self/io}), plus operations per commit. Wall-clock throughput is printed too, but
- * read it only on a quiet machine.
+ * ({@code /proc/self/io}), plus operations per commit. Wall-clock throughput and the latency
+ * percentiles of the measured operations (submit to completion, which includes the log fsync) are
+ * printed too, but read them only on a quiet machine.
  *
  * <p>Run: {@code ./mvnw -B -q -pl bench -am package -DskipTests && java -cp
  * bench/target/benchmarks.jar dev.tokenvault.bench.WriterCost [tokenize|detokenize] [seconds]
@@ -56,6 +57,8 @@ public final class WriterCost {
     long[] io0 = io();
     var s0 = store.writerStats();
     long t0 = System.nanoTime();
+    latencies = new long[4_000_000];
+    recorded.set(0);
     long ops = drive(vault, what, pans, tokens, next, inFlight, seconds);
     long t1 = System.nanoTime();
     var s1 = store.writerStats();
@@ -76,8 +79,26 @@ public final class WriterCost {
         (s1.commitNanos() - s0.commitNanos()) / 1e3 / batches,
         Files.size(dir.resolve("vault.db")) >> 20,
         Files.exists(dir.resolve("vault.db-wal")) ? Files.size(dir.resolve("vault.db-wal")) >> 20 : 0);
+    long[] lat = java.util.Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
+    java.util.Arrays.sort(lat);
+    System.out.printf(
+        "%s latency (submit to completion, wall): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
+        what, pct(lat, 50), pct(lat, 99), pct(lat, 99.9), lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6);
     vault.close();
     store.close();
+  }
+
+  /** Per-operation latencies of the measured run, in ns (the warm-up records none). */
+  private static long[] latencies = new long[0];
+
+  private static final AtomicInteger recorded = new AtomicInteger();
+
+  private static double pct(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / 1e6;
   }
 
   private static long drive(
@@ -89,6 +110,7 @@ public final class WriterCost {
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
     while (System.nanoTime() < end) {
       permits.acquire();
+      long started = System.nanoTime();
       CompletableFuture<?> f =
           "detokenize".equals(what)
               ? vault
@@ -100,6 +122,11 @@ public final class WriterCost {
           e.printStackTrace();
         }
         done.incrementAndGet();
+        int i = recorded.getAndIncrement();
+        long[] l = latencies;
+        if (i < l.length) {
+          l[i] = System.nanoTime() - started;
+        }
         permits.release();
       });
     }
