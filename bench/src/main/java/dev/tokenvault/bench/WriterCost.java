@@ -51,15 +51,15 @@ public final class WriterCost {
 
     Thread writer = findThread("-writer");
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    // warm-up
-    drive(vault, what, pans, tokens, next, inFlight, seconds / 3);
+    // warm-up: no latencies recorded
+    drive(vault, what, pans, tokens, next, inFlight, seconds / 3, new long[0], new AtomicInteger());
     long cpu0 = mx.getThreadCpuTime(writer.getId());
     long[] io0 = io();
     var s0 = store.writerStats();
     long t0 = System.nanoTime();
-    latencies = new long[4_000_000];
-    recorded.set(0);
-    long ops = drive(vault, what, pans, tokens, next, inFlight, seconds);
+    long[] latencies = new long[MAX_RECORDED];
+    AtomicInteger recorded = new AtomicInteger();
+    long ops = drive(vault, what, pans, tokens, next, inFlight, seconds, latencies, recorded);
     long t1 = System.nanoTime();
     var s1 = store.writerStats();
     long[] io1 = io();
@@ -88,10 +88,8 @@ public final class WriterCost {
     store.close();
   }
 
-  /** Per-operation latencies of the measured run, in ns (the warm-up records none). */
-  private static long[] latencies = new long[0];
-
-  private static final AtomicInteger recorded = new AtomicInteger();
+  /** Operations whose latency is kept (the first ones of the measured run). */
+  private static final int MAX_RECORDED = 4_000_000;
 
   private static double pct(long[] sorted, double p) {
     if (sorted.length == 0) {
@@ -103,7 +101,8 @@ public final class WriterCost {
 
   private static long drive(
       DefaultVault vault, String what, Pan[] pans, Token[] tokens, AtomicInteger next,
-      int inFlight, int seconds) throws InterruptedException {
+      int inFlight, int seconds, long[] latencies, AtomicInteger recorded)
+      throws InterruptedException {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     AtomicLong done = new AtomicLong();
     Semaphore permits = new Semaphore(inFlight);
@@ -123,9 +122,8 @@ public final class WriterCost {
         }
         done.incrementAndGet();
         int i = recorded.getAndIncrement();
-        long[] l = latencies;
-        if (i < l.length) {
-          l[i] = System.nanoTime() - started;
+        if (i < latencies.length) {
+          latencies[i] = System.nanoTime() - started;
         }
         permits.release();
       });
