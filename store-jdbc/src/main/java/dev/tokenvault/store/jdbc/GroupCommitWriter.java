@@ -107,12 +107,17 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final class Pending<T> {
     final Op<T> op;
     final CompletableFuture<T> future;
+
+    /** Runs between two transactions rather than inside one ({@link #submitBetweenBatches}). */
+    final boolean betweenBatches;
+
     T result;
     Throwable failure;
 
-    Pending(Op<T> op, CompletableFuture<T> future) {
+    Pending(Op<T> op, CompletableFuture<T> future, boolean betweenBatches) {
       this.op = op;
       this.future = future;
+      this.betweenBatches = betweenBatches;
     }
 
     void run(WriteTx tx) throws SQLException {
@@ -128,7 +133,7 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private static final Pending<Void> POISON = new Pending<>(tx -> null, null);
+  private static final Pending<Void> POISON = new Pending<>(tx -> null, null, false);
   private static final List<Pending<?>> SYNC_POISON = List.of();
 
   /** The write connection; null after it was found dead, until the next batch opens another. */
@@ -225,6 +230,22 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Queues {@code op}; never blocks. After {@link #close} the future fails at once. */
   <T> CompletableFuture<T> submit(Op<T> op) {
+    return enqueue(op, false);
+  }
+
+  /**
+   * Queues {@code op} to run on the writer's thread and connection <em>between</em> two
+   * transactions, with none open: every operation queued before it has committed, none queued
+   * after it has begun. For maintenance that must not interleave with commits (SQLite's final
+   * checkpoint of a log cycle, see {@link WalCheckpointer}); it must not write rows, since nothing
+   * makes its changes durable or audits them. Its future completes when it has run, without
+   * waiting for a log sync. Never blocks.
+   */
+  <T> CompletableFuture<T> submitBetweenBatches(Op<T> op) {
+    return enqueue(op, true);
+  }
+
+  private <T> CompletableFuture<T> enqueue(Op<T> op, boolean betweenBatches) {
     Objects.requireNonNull(op, "op");
     CompletableFuture<T> future = new CompletableFuture<>();
     synchronized (submitLock) {
@@ -233,7 +254,7 @@ final class GroupCommitWriter implements AutoCloseable {
       } else if (syncFailure != null) {
         future.completeExceptionally(syncFailure);
       } else {
-        queue.add(new Pending<>(op, future));
+        queue.add(new Pending<>(op, future, betweenBatches));
       }
     }
     return future;
@@ -356,16 +377,16 @@ final class GroupCommitWriter implements AutoCloseable {
           batch.remove(batch.size() - 1);
           stop = true;
         }
-        if (!batch.isEmpty()) {
-          try {
-            runBatch(batch);
-          } catch (RuntimeException | Error e) {
-            LOG.error("Store writer failed a batch unexpectedly", e);
-            rollbackQuietly();
-            failAll(batch, new StoreException("write failed, nothing of it was stored", e));
+        int from = 0;
+        for (int i = 0; i < batch.size(); i++) {
+          Pending<?> p = batch.get(i);
+          if (p.betweenBatches) {
+            commitGroup(batch.subList(from, i));
+            runBetweenBatches(p);
+            from = i + 1;
           }
-          acknowledge(batch);
         }
+        commitGroup(batch.subList(from, batch.size()));
         batch.clear();
       }
     } finally {
@@ -374,6 +395,35 @@ final class GroupCommitWriter implements AutoCloseable {
         syncQueue.add(SYNC_POISON);
       }
     }
+  }
+
+  /** Runs {@code group} as one transaction (if it is not empty) and acknowledges it. */
+  private void commitGroup(List<Pending<?>> group) {
+    if (group.isEmpty()) {
+      return;
+    }
+    try {
+      runBatch(group);
+    } catch (RuntimeException | Error e) {
+      LOG.error("Store writer failed a batch unexpectedly", e);
+      rollbackQuietly();
+      failAll(group, new StoreException("write failed, nothing of it was stored", e));
+    }
+    acknowledge(group);
+  }
+
+  /** Runs {@code p} with no transaction open, and completes it at once. */
+  private void runBetweenBatches(Pending<?> p) {
+    if (connection == null) {
+      p.failure = new StoreException("the store has no write connection open", null);
+    } else {
+      try {
+        p.run(tx);
+      } catch (SQLException | RuntimeException e) {
+        p.failure = new StoreException("maintenance on the write connection failed", e);
+      }
+    }
+    completeAll(List.of(p));
   }
 
   /** Closes the write connection (if any) and its statements. */

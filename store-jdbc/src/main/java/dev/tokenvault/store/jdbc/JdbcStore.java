@@ -677,6 +677,11 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     return writer.submit(op);
   }
 
+  /** Runs {@code op} on the writer between two transactions (engine-specific maintenance). */
+  <T> CompletableFuture<T> betweenBatches(GroupCommitWriter.Op<T> op) {
+    return writer.submitBetweenBatches(op);
+  }
+
   /** Log syncs the writer ran so far (engines whose commit is not durable by itself). */
   long syncs() {
     return writer.syncs();

@@ -77,7 +77,7 @@ public final class SqliteStore extends JdbcStore {
   private final FileLock ownerLock;
   private final WalCheckpointer checkpointer;
 
-  private SqliteStore(Path file, FileLock ownerLock) {
+  private SqliteStore(Path file, FileLock ownerLock, int cycleFrames) {
     super(
         new SqliteDialect(),
         () -> connect(file),
@@ -88,7 +88,13 @@ public final class SqliteStore extends JdbcStore {
     try {
       Connection connection = connect(file);
       new SqliteDialect().configureCheckpointer(connection);
-      c = new WalCheckpointer(connection, "tokenvault-sqlite-checkpointer");
+      c =
+          new WalCheckpointer(
+              connection,
+              file,
+              () -> betweenBatches(WalCheckpointer.writerPass()),
+              cycleFrames,
+              "tokenvault-sqlite-checkpointer");
     } catch (SQLException e) {
       super.close();
       throw new StoreException("cannot open the store's checkpoint connection", e);
@@ -118,13 +124,18 @@ public final class SqliteStore extends JdbcStore {
    *     this build
    */
   public static SqliteStore open(Path file) {
+    return open(file, WalCheckpointer.CYCLE_FRAMES);
+  }
+
+  /** {@link #open(Path)} with a log cycle of {@code cycleFrames} frames (for tests). */
+  static SqliteStore open(Path file, int cycleFrames) {
     Objects.requireNonNull(file, "file");
     Path absolute = file.toAbsolutePath();
     boolean posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
     createOwnerOnly(absolute, posix);
     FileLock lock = lockOwner(absolute.resolveSibling(absolute.getFileName() + ".lock"), posix);
     try {
-      SqliteStore store = new SqliteStore(absolute, lock);
+      SqliteStore store = new SqliteStore(absolute, lock, cycleFrames);
       LOG.info("Opened SQLite store {}", absolute);
       return store;
     } catch (RuntimeException e) {
@@ -140,6 +151,11 @@ public final class SqliteStore extends JdbcStore {
   /** Background checkpoints run so far (for tests). */
   long checkpoints() {
     return checkpointer.checkpoints();
+  }
+
+  /** Log cycles ended by the writer's last checkpoint so far (for tests). */
+  long walCyclesEnded() {
+    return checkpointer.cyclesEnded();
   }
 
   /** Commits everything queued, closes the connections, then gives up the file. */
