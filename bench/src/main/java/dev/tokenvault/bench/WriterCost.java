@@ -53,7 +53,11 @@ public final class WriterCost {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     // warm-up: no latencies recorded
     drive(vault, what, pans, tokens, next, inFlight, seconds / 3, new long[0], new AtomicInteger());
+    List<Thread> readers = threads("-reader-");
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long cpu0 = mx.getThreadCpuTime(writer.getId());
+    long readers0 = cpuOf(mx, readers);
+    long process0 = os.getProcessCpuTime();
     long[] io0 = io();
     var s0 = store.writerStats();
     long t0 = System.nanoTime();
@@ -64,6 +68,8 @@ public final class WriterCost {
     var s1 = store.writerStats();
     long[] io1 = io();
     long cpu1 = mx.getThreadCpuTime(writer.getId());
+    long readers1 = cpuOf(mx, readers);
+    long process1 = os.getProcessCpuTime();
     long committed = s1.operations() - s0.operations();
     long batches = s1.batches() - s0.batches();
     System.out.printf(
@@ -79,6 +85,9 @@ public final class WriterCost {
         (s1.commitNanos() - s0.commitNanos()) / 1e3 / batches,
         Files.size(dir.resolve("vault.db")) >> 20,
         Files.exists(dir.resolve("vault.db-wal")) ? Files.size(dir.resolve("vault.db-wal")) >> 20 : 0);
+    System.out.printf(
+        "%s: process CPU %.1f us/op (this harness included), readers CPU %.1f us/op%n",
+        what, (process1 - process0) / 1e3 / ops, (readers1 - readers0) / 1e3 / ops);
     long[] lat = java.util.Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
     java.util.Arrays.sort(lat);
     System.out.printf(
@@ -151,6 +160,24 @@ public final class WriterCost {
       step.start(i).whenComplete((r, e) -> permits.release());
     }
     permits.acquire(inFlight * 4);
+  }
+
+  /** The live threads whose name contains {@code part}. */
+  private static List<Thread> threads(String part) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().contains(part))
+        .toList();
+  }
+
+  private static long cpuOf(ThreadMXBean mx, List<Thread> threads) {
+    long sum = 0;
+    for (Thread t : threads) {
+      long cpu = mx.getThreadCpuTime(t.getId());
+      if (cpu > 0) {
+        sum += cpu;
+      }
+    }
+    return sum;
   }
 
   private static Thread findThread(String suffix) {
