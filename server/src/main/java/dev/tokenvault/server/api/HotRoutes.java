@@ -58,8 +58,8 @@ import org.jboss.logging.Logger;
  * the same requests down both paths and compares the answers.
  *
  * <p><b>Body.</b> Read with the configured limit ({@code quarkus.http.limits.max-body-size}); a
- * chunked body over it gets the 413 problem here (the REST layer can only answer Vert.x's bare
- * 413 for those).
+ * chunked body over it gets the 413 problem here, as it does on the REST layer's routes ({@code
+ * http.BodyLimit}).
  *
  * <p><b>Threads.</b> Everything up to the use case runs on the event loop (a cached token costs
  * one SHA-256); a token cache miss against a remote JWKS is decided on a worker. The use case's

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenvault.server.error.Problem;
 import dev.tokenvault.server.error.RequestIds;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -24,9 +25,10 @@ import org.jboss.logging.MDC;
  *   <li>response headers every answer carries: {@code Cache-Control: no-store} (answers may hold
  *       tokens or values), {@code X-Content-Type-Options: nosniff}, HSTS;
  *   <li>a 413 problem for a declared {@code Content-Length} over the body limit, before the body is
- *       read (a chunked body over the limit gets the problem from the hot routes, {@code
- *       api.HotRoutes}, and a bare 413 from the REST layer's routes, whose body reader writes it
- *       itself);
+ *       read; a body of unknown length (HTTP/1.1 chunked, or HTTP/2 without the header) over the
+ *       limit gets the same problem: the hot routes ({@code api.HotRoutes}) read their own, and
+ *       on the REST layer's routes {@link BodyLimit} bounds it as it is read ({@link
+ *       #boundUnknownLength});
  *   <li>a 431 problem when the request's headers together exceed {@link #MAX_HEADER_BYTES} (the
  *       HTTP decoder's own limit is set higher, since it answers a bare 431);
  *   <li>404 for Quarkus' own {@code /q/} paths (metrics, dev tools): nothing there is public;
@@ -49,6 +51,8 @@ public class HttpPipeline {
   void install(@Observes Router router) {
     long limit = maxBodySize.asLongValue();
     router.route().order(Integer.MIN_VALUE + 10).handler(rc -> before(rc, limit));
+    // After Quarkus' upload-limit handler (order -2), before the REST layer's routes.
+    router.route().order(-1).handler(HttpPipeline::boundUnknownLength);
     router.route().last().handler(rc -> send(rc, Problem.ofRequest(RequestIds.of(rc), 404,
         "not_found", "no route serves this path")));
   }
@@ -96,6 +100,21 @@ public class HttpPipeline {
             "the request body is larger than " + limit + " bytes"));
         return;
       }
+    }
+    rc.next();
+  }
+
+  /**
+   * For a body of unknown length, takes the limit off the REST layer's own body reader, which
+   * would otherwise answer a bare 413 (no problem body) when it passes the limit, and leaves the
+   * limit to {@link BodyLimit}, which bounds every body the REST layer reads and answers the 413
+   * problem. The reader's limit is the routing-context entry Quarkus' upload-limit handler sets for
+   * such requests ({@link VertxHttpRecorder#MAX_REQUEST_SIZE_KEY}); {@code TransportPolicyIT}
+   * checks the outcome over HTTP/1.1 and HTTP/2.
+   */
+  private static void boundUnknownLength(RoutingContext rc) {
+    if (rc.request().getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+      rc.remove(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY);
     }
     rc.next();
   }

@@ -238,8 +238,8 @@ class HotRoutesIT {
   }
 
   @Test
-  void aStreamedBodyOverTheLimitGetsTheProblemOnTheHotRoute() {
-    // a client of its own: the REST layer's bare 413 ends the connection under other requests
+  void aStreamedBodyOverTheLimitGetsTheProblemOnBothPaths() {
+    // a client of its own: a 413 ends an HTTP/1.1 connection under any other requests on it
     Http http = new Http(this.http.base, Http.trusting(server.dataDir.resolve("tls").resolve("ca.pem")));
     byte[] big = ("{\"type\":\"card\",\"value\":\"" + "1".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8);
     HttpResponse<String> hot = http.send(post(HttpRequest.newBuilder(), "/v1/tokens", merchant, "")
@@ -249,11 +249,23 @@ class HotRoutesIT {
     assertThat(Http.json(hot).get("code").asText()).isEqualTo("request_too_large");
     assertThat(hot.body()).doesNotContain("1111111111");
 
-    // the same request left to the REST layer: still the framework's bare 413 (HttpPipeline)
+    // the same request left to the REST layer: the same problem (HttpPipeline reads it)
     HttpResponse<String> rest = http.send(post(HttpRequest.newBuilder(), "/v1/tokens", merchant, "")
         .header("Accept", VIA_REST)
         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build());
     assertThat(rest.statusCode()).isEqualTo(413);
+    assertThat(rest.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+    assertThat(Http.json(rest).get("code").asText()).isEqualTo("request_too_large");
     assertThat(rest.body()).doesNotContain("1111111111");
+
+    // a streamed body within the limit still reaches the REST layer whole
+    byte[] small = ("{\"type\":\"card\",\"value\":\"" + CARD + "\"}").getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> fits = http.send(post(HttpRequest.newBuilder(), "/v1/tokens", merchant, "")
+        .header("Accept", VIA_REST)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(small))).build());
+    assertThat(fits.statusCode()).isEqualTo(201);
+    assertThat(fits.headers().firstValue("Content-Type").orElse("")).as("answered by the REST layer")
+        .startsWith("application/json;charset=UTF-8");
+    assertThat(Http.json(fits).get("token").asText()).isNotBlank();
   }
 }

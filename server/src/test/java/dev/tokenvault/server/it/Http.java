@@ -31,9 +31,15 @@ final class Http {
   }
 
   Http(String base, SSLContext ssl) {
+    this(base, ssl, HttpClient.Version.HTTP_2);
+  }
+
+  /** A client of its own that speaks {@code version} (HTTP/2 is offered by ALPN, as by default). */
+  Http(String base, SSLContext ssl, HttpClient.Version version) {
     this.base = base;
     this.client = HttpClient.newBuilder()
         .sslContext(ssl)
+        .version(version)
         .connectTimeout(Duration.ofSeconds(10))
         .build();
   }
