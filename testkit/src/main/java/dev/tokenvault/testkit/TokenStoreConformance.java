@@ -670,6 +670,58 @@ public abstract class TokenStoreConformance {
   }
 
   @Test
+  void queryByTokenWhenStoredThenDeletedThenItsWholeHistoryInOrderAndPaged() {
+    Namespace ns = TestRecords.namespace();
+    String keyId = givenDataKey(ns);
+    TokenRecord r = TestRecords.tokenRecord(ns, keyId).build();
+    TokenRecord other = TestRecords.tokenRecord(ns, keyId).build();
+    List<String> history = new ArrayList<>();
+    await(store.insertToken(other, TestRecords.tokenizeEvent(other)));
+    AuditEvent created = TestRecords.tokenizeEvent(r);
+    await(store.insertToken(r, created)); // the newest row: SQLite may reuse its rowid once deleted
+    history.add(created.eventId());
+    for (int i = 0; i < 2; i++) {
+      AuditEvent read = TestRecords.event(AuditAction.DETOKENIZE).token(r.token().value()).build();
+      await(store.append(read));
+      history.add(read.eventId());
+      await(store.append(
+          TestRecords.event(AuditAction.DETOKENIZE).token(other.token().value()).build()));
+    }
+    AuditEvent delete = TestRecords.deleteEvent(r.token(), ns);
+    assertThat(await(store.deleteToken(r.token(), ns, delete))).isTrue();
+    history.add(delete.eventId());
+    AuditEvent refused =
+        TestRecords.event(AuditAction.DETOKENIZE)
+            .token(r.token().value())
+            .outcome(Outcome.DENIED, "token_not_found")
+            .build();
+    await(store.append(refused));
+    history.add(refused.eventId());
+    // a later token (which may get the deleted one's row number) must not inherit its history
+    TokenRecord later = TestRecords.tokenRecord(ns, keyId).build();
+    await(store.insertToken(later, TestRecords.tokenizeEvent(later)));
+
+    assertThat(queryIds(q().token(r.token().value()))).containsExactlyElementsOf(history);
+    assertThat(queryIds(q().token(r.token().value()).eventName(AuditAction.DETOKENIZE)))
+        .containsExactly(history.get(1), history.get(2), history.get(4));
+    List<String> paged = new ArrayList<>();
+    long after = 0;
+    for (int pages = 0; pages < 10; pages++) {
+      List<StoredAuditEvent> page =
+          await(store.query(q().token(r.token().value()).after(after).limit(2).build()));
+      if (page.isEmpty()) {
+        break;
+      }
+      assertThat(page).hasSizeLessThanOrEqualTo(2);
+      paged.addAll(ids(page));
+      after = page.get(page.size() - 1).sequence();
+    }
+    assertThat(paged).containsExactlyElementsOf(history);
+    assertThat(queryIds(q().token(other.token().value()))).hasSize(3);
+    assertThat(queryIds(q().token(later.token().value()))).hasSize(1);
+  }
+
+  @Test
   void queryWhenTimeRangeThenFromInclusiveToExclusive() {
     Instant t0 = TestRecords.now().minus(Duration.ofHours(1));
     List<AuditEvent> events = new ArrayList<>();

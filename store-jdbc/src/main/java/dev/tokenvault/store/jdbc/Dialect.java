@@ -62,6 +62,17 @@ interface Dialect {
     return false;
   }
 
+  /**
+   * Whether audit events are found by their token's row ({@code token_ref}, SQLite migration V5)
+   * rather than by an index on the token text: the writer inserts events with {@link
+   * Rows#INSERT_AUDIT_EVENT_WITH_TOKEN_REF}, a token's delete first runs {@link
+   * Rows#REMEMBER_DELETED_TOKEN_REF}, and a query by token reads three ordered branches (see {@link
+   * JdbcStore#query}).
+   */
+  default boolean auditEventsByTokenRef() {
+    return false;
+  }
+
   /** A constraint (unique, foreign key, check, not null) refused a statement. */
   boolean isConstraintViolation(SQLException e);
 

@@ -697,7 +697,11 @@ final class GroupCommitWriter implements AutoCloseable {
     /** Writes {@code event} chained after the current head, and makes it the head. */
     void audit(AuditEvent event) throws SQLException {
       AuditEvent chained = event.chain(head);
-      PreparedStatement ps = prepare(Rows.INSERT_AUDIT_EVENT);
+      PreparedStatement ps =
+          prepare(
+              dialect.auditEventsByTokenRef()
+                  ? Rows.INSERT_AUDIT_EVENT_WITH_TOKEN_REF
+                  : Rows.INSERT_AUDIT_EVENT);
       Rows.bindAuditEvent(ps, chained, dialect);
       ps.executeUpdate();
       head = chained.hash();

@@ -341,6 +341,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
                 tx.audit(event.withToken(found.token().value()));
                 return new InsertResult(found, false);
               }
+              rememberDeletedToken(tx, found.token().value(), found.namespace().name());
               PreparedStatement delete = tx.prepare(Rows.DELETE_TOKEN);
               delete.setString(1, found.token().value());
               delete.executeUpdate();
@@ -519,6 +520,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     Objects.requireNonNull(event, "event");
     return writer.submit(
         tx -> {
+          rememberDeletedToken(tx, token.value(), namespace.name());
           PreparedStatement ps = tx.prepare(Rows.DELETE_TOKEN_IN_NAMESPACE);
           ps.setString(1, token.value());
           ps.setString(2, namespace.name());
@@ -528,6 +530,20 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           tx.audit(event);
           return true;
         });
+  }
+
+  /**
+   * Before a token's row is deleted: keeps its ref, which its audit events point at, findable by
+   * its text (engines that find events by ref, {@link Dialect#auditEventsByTokenRef}).
+   */
+  private void rememberDeletedToken(GroupCommitWriter.WriteTx tx, String token, String namespace)
+      throws SQLException {
+    if (dialect.auditEventsByTokenRef()) {
+      PreparedStatement ps = tx.prepare(Rows.REMEMBER_DELETED_TOKEN_REF);
+      ps.setString(1, token);
+      ps.setString(2, namespace);
+      ps.executeUpdate();
+    }
   }
 
   private boolean insertToken(GroupCommitWriter.WriteTx tx, TokenRecord record)
@@ -571,38 +587,24 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
         });
   }
 
-  /** Events oldest first; the time range is {@code from} inclusive, {@code to} exclusive. */
+  /**
+   * Events oldest first; the time range is {@code from} inclusive, {@code to} exclusive.
+   *
+   * <p>By token, on an engine that finds events by their token's row ({@link
+   * Dialect#auditEventsByTokenRef}), one statement (one snapshot) reads three branches, each an
+   * ordered scan of an index that stops at the limit, and keeps the first {@code limit} of them:
+   * events pointing at the token's current row, at rows it had before a delete ({@code
+   * deleted_token_refs}), and events written while the token was not stored (indexed by text).
+   * Every branch also matches the token text, so a ref reused after a delete cannot mix tokens.
+   */
   @Override
   public CompletionStage<List<StoredAuditEvent>> query(AuditQuery query) {
     Objects.requireNonNull(query, "query");
-    StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE seq > ?");
-    List<Object> args = new ArrayList<>();
-    args.add(query.afterSequence());
-    filter(sql, args, "event_name = ?", query.eventName());
-    filter(sql, args, "principal = ?", query.principal());
-    filter(sql, args, "client_id = ?", query.clientId());
-    filter(sql, args, "token = ?", query.token());
-    filter(sql, args, "outcome = ?", query.outcome() == null ? null : query.outcome().name());
-    filter(sql, args, "event_time >= ?", query.from());
-    filter(sql, args, "event_time < ?", query.to());
-    sql.append(" ORDER BY seq LIMIT ?");
-    args.add(query.limit());
-    String text = sql.toString();
+    AuditSql sql = auditSql(query, dialect.auditEventsByTokenRef());
     return read(
         r -> {
-          PreparedStatement ps = r.prepare(text);
-          for (int i = 0; i < args.size(); i++) {
-            Object arg = args.get(i);
-            if (arg instanceof Instant instant) {
-              dialect.setInstant(ps, i + 1, instant);
-            } else if (arg instanceof Long l) {
-              ps.setLong(i + 1, l);
-            } else if (arg instanceof Integer n) {
-              ps.setInt(i + 1, n);
-            } else {
-              ps.setString(i + 1, (String) arg);
-            }
-          }
+          PreparedStatement ps = r.prepare(sql.text());
+          sql.bind(ps, dialect);
           List<StoredAuditEvent> out = new ArrayList<>();
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
@@ -611,6 +613,69 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           }
           return List.copyOf(out);
         });
+  }
+
+  /** An audit query's statement and its arguments, in order. */
+  record AuditSql(String text, List<Object> args) {
+    void bind(PreparedStatement ps, Dialect dialect) throws SQLException {
+      for (int i = 0; i < args.size(); i++) {
+        Object arg = args.get(i);
+        if (arg instanceof Instant instant) {
+          dialect.setInstant(ps, i + 1, instant);
+        } else if (arg instanceof Long l) {
+          ps.setLong(i + 1, l);
+        } else if (arg instanceof Integer n) {
+          ps.setInt(i + 1, n);
+        } else {
+          ps.setString(i + 1, (String) arg);
+        }
+      }
+    }
+  }
+
+  /** The statement for {@code query}; {@code byTokenRef}: see {@link #query}. */
+  static AuditSql auditSql(AuditQuery query, boolean byTokenRef) {
+    StringBuilder filters = new StringBuilder(" AND seq > ?");
+    List<Object> filterArgs = new ArrayList<>();
+    filterArgs.add(query.afterSequence());
+    filter(filters, filterArgs, "event_name = ?", query.eventName());
+    filter(filters, filterArgs, "principal = ?", query.principal());
+    filter(filters, filterArgs, "client_id = ?", query.clientId());
+    filter(filters, filterArgs, "outcome = ?", query.outcome() == null ? null : query.outcome().name());
+    filter(filters, filterArgs, "event_time >= ?", query.from());
+    filter(filters, filterArgs, "event_time < ?", query.to());
+    StringBuilder sql = new StringBuilder();
+    List<Object> args = new ArrayList<>();
+    if (query.token() != null && byTokenRef) {
+      String[] branches = {
+        "token_ref = (SELECT ref FROM tokens WHERE token = ?)",
+        "token_ref IN (SELECT ref FROM deleted_token_refs WHERE token = ?)",
+        "token_ref IS NULL AND token = ?"
+      };
+      sql.append("SELECT * FROM (");
+      for (int i = 0; i < branches.length; i++) {
+        if (i > 0) {
+          sql.append(" UNION ALL ");
+        }
+        sql.append("SELECT * FROM (SELECT * FROM audit_events WHERE ")
+            .append(branches[i])
+            .append(" AND token = ?")
+            .append(filters)
+            .append(" ORDER BY seq LIMIT ?)");
+        args.add(query.token());
+        args.add(query.token());
+        args.addAll(filterArgs);
+        args.add(query.limit());
+      }
+      sql.append(") ORDER BY seq LIMIT ?");
+    } else {
+      sql.append("SELECT * FROM audit_events WHERE ").append(filters.substring(" AND ".length()));
+      args.addAll(filterArgs);
+      filter(sql, args, "token = ?", query.token());
+      sql.append(" ORDER BY seq LIMIT ?");
+    }
+    args.add(query.limit());
+    return new AuditSql(sql.toString(), List.copyOf(args));
   }
 
   private static void filter(StringBuilder sql, List<Object> args, String clause, Object value) {

@@ -164,6 +164,26 @@ final class Rows {
           + " key_version, encryption_context, outcome, error_code, previous_hash, hash)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+  /**
+   * {@link #INSERT_AUDIT_EVENT} that also records the ref of the event's token (null when the token
+   * is not stored), for engines that find events by it (SQLite, migration V5). Parameter 12, the
+   * token, is used twice; the binding is {@link #bindAuditEvent}'s.
+   */
+  static final String INSERT_AUDIT_EVENT_WITH_TOKEN_REF =
+      "INSERT INTO audit_events (event_id, event_time, event_name, principal, client_id, scopes,"
+          + " source_ip, user_agent, client_cert_subject, request_id, namespace, token, key_id,"
+          + " key_version, encryption_context, outcome, error_code, previous_hash, hash, token_ref)"
+          + " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+          + " ?18, ?19, (SELECT ref FROM tokens WHERE token = ?12))";
+
+  /**
+   * Keeps a token's ref findable by its text once its row is gone (SQLite, migration V5); run in the
+   * delete's savepoint, with the delete's token and namespace.
+   */
+  static final String REMEMBER_DELETED_TOKEN_REF =
+      "INSERT OR IGNORE INTO deleted_token_refs (token, ref) SELECT token, ref FROM tokens"
+          + " WHERE token = ? AND namespace = ?";
+
   static void bindAuditEvent(PreparedStatement ps, AuditEvent e, Dialect d) throws SQLException {
     RequestContext a = e.actor();
     ps.setString(1, e.eventId());

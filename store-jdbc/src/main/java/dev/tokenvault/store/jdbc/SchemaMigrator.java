@@ -52,7 +52,8 @@ final class SchemaMigrator {
           "V1__init.sql",
           "V2__audit_event_id_not_unique.sql",
           "V3__fingerprint_versions.sql",
-          "V4__fingerprint_version_index_by_rowid.sql");
+          "V4__fingerprint_version_index_by_rowid.sql",
+          "V5__audit_events_by_token_ref.sql");
 
   private static final Pattern NAME = Pattern.compile("V([1-9][0-9]*)__([A-Za-z0-9_]+)\\.sql");
 

@@ -138,13 +138,19 @@ final class SqliteDialect implements Dialect {
     }
   }
 
-  /** {@link SqliteStore} holds a lock file: no other writer exists while it is open. */
   /** Tokens of one fingerprint version in rowid order: the order of V4's index. */
   @Override
   public boolean pagesTokensByRowid() {
     return true;
   }
 
+  /** Migration V5: events point at their token's row; see {@link Dialect#auditEventsByTokenRef}. */
+  @Override
+  public boolean auditEventsByTokenRef() {
+    return true;
+  }
+
+  /** {@link SqliteStore} holds a lock file: no other writer exists while it is open. */
   @Override
   public boolean exclusiveWriter() {
     return true;

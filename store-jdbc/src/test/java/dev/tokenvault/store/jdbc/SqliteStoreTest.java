@@ -18,6 +18,7 @@ import dev.tokenvault.core.store.TokenPage;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.Token;
+import dev.tokenvault.testkit.AuditQueryBuilder;
 import dev.tokenvault.testkit.Race;
 import dev.tokenvault.testkit.TestRecords;
 import java.nio.file.FileSystems;
@@ -156,7 +157,7 @@ class SqliteStoreTest {
       int applied = new SchemaMigrator(new SqliteDialect()).migrate(c);
 
       assertThat(applied).isZero();
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4, 5);
     }
     open();
     assertThat(await(store.findDataKey("dk_none"))).isEmpty();
@@ -199,11 +200,97 @@ class SqliteStoreTest {
     await(store.append(TestRecords.event(AuditAction.TOKENIZE).build()));
     assertIntactFromGenesis(readAll(store));
     try (Connection c = connect()) {
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4, 5);
       assertThat(indexesOf(c, "audit_events"))
           .containsExactlyInAnyOrder(
-              "audit_events_token", "audit_events_principal", "audit_events_client",
-              "audit_events_time");
+              "audit_events_token_ref", "audit_events_token_unresolved", "audit_events_principal",
+              "audit_events_client", "audit_events_time");
+    }
+  }
+
+  @Test
+  void migrateWhenV4DatabaseHasTokensAndEventsThenV5KeepsEveryTokensHistoryFindable()
+      throws Exception {
+    DataKeyRecord key = TestRecords.dataKey(Namespace.DEFAULT);
+    TokenRecord first = TestRecords.tokenRecord(Namespace.DEFAULT, key.keyId()).build();
+    TokenRecord second = TestRecords.tokenRecord(Namespace.DEFAULT, key.keyId()).build();
+    Token gone = TestRecords.token(); // events of a token no longer (or never) stored
+    List<String> firstHistory = new ArrayList<>();
+    List<String> goneHistory = new ArrayList<>();
+    try (Connection c = connect()) {
+      new SchemaMigrator(
+              new SqliteDialect(),
+              "db/sqlite",
+              SchemaMigrator.SCRIPTS.subList(0, 4))
+          .migrate(c);
+      try (var ps = c.prepareStatement(Rows.INSERT_DATA_KEY)) {
+        Rows.bindDataKey(ps, key, new SqliteDialect());
+        ps.executeUpdate();
+      }
+      try (var ps = c.prepareStatement(Rows.INSERT_TOKEN)) {
+        for (TokenRecord t : List.of(first, second)) {
+          Rows.bindToken(ps, t, new SqliteDialect());
+          ps.executeUpdate();
+        }
+      }
+      String head = AuditEvent.GENESIS;
+      try (var ps = c.prepareStatement(Rows.INSERT_AUDIT_EVENT)) {
+        Token[] order = {first.token(), gone, second.token(), first.token(), gone};
+        for (Token t : order) {
+          AuditEvent e =
+              TestRecords.event(AuditAction.DETOKENIZE).token(t.value()).build().chain(head);
+          Rows.bindAuditEvent(ps, e, new SqliteDialect());
+          ps.executeUpdate();
+          head = e.hash();
+          (t == gone ? goneHistory : t.equals(first.token()) ? firstHistory : new ArrayList<String>())
+              .add(e.eventId());
+        }
+      }
+    }
+
+    open();
+
+    assertThat(ids(await(store.query(AuditQueryBuilder.query().token(first.token().value()).build()))))
+        .containsExactlyElementsOf(firstHistory);
+    assertThat(ids(await(store.query(AuditQueryBuilder.query().token(gone.value()).build()))))
+        .containsExactlyElementsOf(goneHistory);
+    assertThat(await(store.findToken(second.token()))).isPresent();
+    assertIntactFromGenesis(readAll(store));
+    try (Connection c = connect()) {
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4, 5);
+      assertThat(indexesOf(c, "tokens"))
+          .contains("tokens_fingerprint_version", "tokens_key_id", "tokens_deterministic_fingerprint");
+      // each token kept its row number as its ref, and the events of a stored token point at it
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*) FROM audit_events e JOIN tokens t ON e.token_ref = t.ref"
+                      + " WHERE e.token = t.token")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(3);
+      }
+    }
+  }
+
+  @Test
+  void queryByTokenThenEachBranchIsAnOrderedIndexScanThatStopsAtTheLimit() throws Exception {
+    open();
+    JdbcStore.AuditSql sql =
+        JdbcStore.auditSql(
+            AuditQueryBuilder.query().token("tok_a").eventName(AuditAction.DETOKENIZE).after(5).limit(10).build(),
+            true);
+    try (Connection c = connect();
+        var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql.text())) {
+      sql.bind(ps, new SqliteDialect());
+      ResultSet rs = ps.executeQuery();
+      StringBuilder plan = new StringBuilder();
+      while (rs.next()) {
+        plan.append(rs.getString("detail")).append('\n');
+      }
+      assertThat(plan.toString())
+          .contains("USING INDEX audit_events_token_ref (token_ref=? AND seq>?)")
+          .contains("USING INDEX audit_events_token_unresolved (token=? AND seq>?)")
+          .doesNotContain("SCAN audit_events\n");
     }
   }
 
@@ -256,7 +343,7 @@ class SqliteStoreTest {
         .extracting(TokenRecord::token)
         .containsExactly(token.token());
     try (Connection c = connect()) {
-      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4);
+      assertThat(schemaVersions(c)).containsExactly(1, 2, 3, 4, 5);
       assertThat(indexesOf(c, "tokens")).contains("tokens_fingerprint_version");
       assertThat(indexColumns(c, "tokens_fingerprint_version"))
           .containsExactly("namespace", "fingerprint_version");
