@@ -595,7 +595,8 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
    * ordered scan of an index that stops at the limit, and keeps the first {@code limit} of them:
    * events pointing at the token's current row, at rows it had before a delete ({@code
    * deleted_token_refs}), and events written while the token was not stored (indexed by text).
-   * Every branch also matches the token text, so a ref reused after a delete cannot mix tokens.
+   * Every branch also matches the token text, so a ref reused after a delete cannot mix tokens, and
+   * an event two branches both find is returned once.
    */
   @Override
   public CompletionStage<List<StoredAuditEvent>> query(AuditQuery query) {
@@ -655,7 +656,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
       sql.append("SELECT * FROM (");
       for (int i = 0; i < branches.length; i++) {
         if (i > 0) {
-          sql.append(" UNION ALL ");
+          sql.append(" UNION "); // not ALL: a token re-created on its old row number is read once
         }
         sql.append("SELECT * FROM (SELECT * FROM audit_events WHERE ")
             .append(branches[i])
