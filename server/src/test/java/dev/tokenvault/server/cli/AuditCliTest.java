@@ -143,7 +143,7 @@ class AuditCliTest {
       s.executeUpdate("INSERT INTO audit_events SELECT 5, 'inserted-event', event_time, event_name,"
           + " principal, client_id, scopes, source_ip, user_agent, client_cert_subject, request_id,"
           + " namespace, token, key_id, key_version, encryption_context, outcome, error_code,"
-          + " previous_hash, hash FROM audit_events WHERE seq = 4");
+          + " previous_hash, hash, token_ref FROM audit_events WHERE seq = 4");
     }
     Result r = verify();
     assertThat(r.status()).isEqualTo(1);
