@@ -19,10 +19,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /**
  * Bounds every request body the REST layer reads to {@code quarkus.http.limits.max-body-size}:
  * reading past it fails with {@link TooLarge}, answered as the 413 problem ({@code
- * request_too_large}) that closes an HTTP/1.x connection (the rest of the body is never read). A declared {@code Content-Length} over the limit never gets here ({@link
- * HttpPipeline} answers it before the body is read); this is for bodies of unknown length, whose
- * limit {@link HttpPipeline} takes off the REST layer's own reader because that reader answers a
- * bare 413. The hot routes read their bodies themselves, with the same limit.
+ * request_too_large}) that closes an HTTP/1.x connection (the rest of the body is never read).
+ *
+ * <p>A declared {@code Content-Length} over the limit never gets here ({@link HttpPipeline}
+ * answers it before the body is read); this is for bodies of unknown length, whose limit {@link
+ * HttpPipeline} takes off the REST layer's own reader because that reader answers a bare 413. The
+ * hot routes read their bodies themselves, with the same limit.
  */
 @Provider
 public class BodyLimit implements ReaderInterceptor {
