@@ -669,6 +669,10 @@ final class GroupCommitWriter implements AutoCloseable {
   /** What an {@link Op} sees: the write connection inside the batch's transaction. */
   static final class WriteTx {
     private final Dialect dialect;
+
+    /** The dialect's audit insert ({@link Dialect#auditEventsByTokenRef}). */
+    private final String insertAuditEvent;
+
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private Connection connection;
     private String head;
@@ -678,6 +682,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private WriteTx(Dialect dialect) {
       this.dialect = dialect;
+      this.insertAuditEvent =
+          dialect.auditEventsByTokenRef()
+              ? Rows.INSERT_AUDIT_EVENT_WITH_TOKEN_REF
+              : Rows.INSERT_AUDIT_EVENT;
     }
 
     Dialect dialect() {
@@ -697,11 +705,7 @@ final class GroupCommitWriter implements AutoCloseable {
     /** Writes {@code event} chained after the current head, and makes it the head. */
     void audit(AuditEvent event) throws SQLException {
       AuditEvent chained = event.chain(head);
-      PreparedStatement ps =
-          prepare(
-              dialect.auditEventsByTokenRef()
-                  ? Rows.INSERT_AUDIT_EVENT_WITH_TOKEN_REF
-                  : Rows.INSERT_AUDIT_EVENT);
+      PreparedStatement ps = prepare(insertAuditEvent);
       Rows.bindAuditEvent(ps, chained, dialect);
       ps.executeUpdate();
       head = chained.hash();

@@ -8,8 +8,6 @@ import dev.tokenvault.core.audit.AuditAction;
 import dev.tokenvault.core.store.StoreException;
 import dev.tokenvault.testkit.TestRecords;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -36,21 +34,7 @@ class BetweenBatchesTest {
 
   @BeforeEach
   void openWriter() throws Exception {
-    Path file = dir.resolve("vault.db");
-    SqliteDialect dialect = new SqliteDialect();
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-    dialect.configureWriter(c);
-    new SchemaMigrator(dialect).migrate(c);
-    writer =
-        new GroupCommitWriter(
-            c,
-            () -> DriverManager.getConnection("jdbc:sqlite:" + file),
-            1,
-            dialect,
-            completions,
-            null,
-            "test-writer");
-    writer.start();
+    writer = SqliteWriters.open(dir.resolve("vault.db"), completions, null);
   }
 
   @AfterEach

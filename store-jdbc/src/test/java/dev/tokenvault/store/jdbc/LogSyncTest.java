@@ -41,21 +41,7 @@ class LogSyncTest {
   }
 
   private GroupCommitWriter writer(GroupCommitWriter.LogSync sync) throws Exception {
-    Path file = dir.resolve("vault.db");
-    SqliteDialect dialect = new SqliteDialect();
-    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-    dialect.configureWriter(c);
-    new SchemaMigrator(dialect).migrate(c);
-    writer =
-        new GroupCommitWriter(
-            c,
-            () -> DriverManager.getConnection("jdbc:sqlite:" + file),
-            1,
-            dialect,
-            completions,
-            sync,
-            "test-writer");
-    writer.start();
+    writer = SqliteWriters.open(dir.resolve("vault.db"), completions, sync);
     return writer;
   }
 

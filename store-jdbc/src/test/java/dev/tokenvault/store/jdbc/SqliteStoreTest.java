@@ -502,13 +502,7 @@ class SqliteStoreTest {
       Thread.sleep(20);
     }
     assertThat(store.checkpoints()).isPositive();
-    store.close();
-    store = null;
-    open();
-    for (TokenRecord r : records) {
-      assertThat(await(store.findToken(r.token()))).isPresent();
-    }
-    assertIntactFromGenesis(readAll(store));
+    assertEveryRecordSurvivesAReopen(records);
   }
 
   @Test
@@ -535,13 +529,7 @@ class SqliteStoreTest {
     writes.forEach(w -> await(w));
 
     assertThat(store.walCyclesEnded()).isGreaterThanOrEqualTo(2);
-    store.close();
-    store = null;
-    open();
-    for (TokenRecord r : records) {
-      assertThat(await(store.findToken(r.token()))).isPresent();
-    }
-    assertIntactFromGenesis(readAll(store));
+    assertEveryRecordSurvivesAReopen(records);
   }
 
   @Test
@@ -806,6 +794,17 @@ class SqliteStoreTest {
     DataKeyRecord key = TestRecords.dataKey(ns);
     await(store.insertDataKey(key, TestRecords.dataKeyEvent(key)));
     return key.keyId();
+  }
+
+  /** Closes the store, opens it again, and finds every record and an intact audit chain. */
+  private void assertEveryRecordSurvivesAReopen(List<TokenRecord> records) {
+    store.close();
+    store = null;
+    open();
+    for (TokenRecord r : records) {
+      assertThat(await(store.findToken(r.token()))).isPresent();
+    }
+    assertIntactFromGenesis(readAll(store));
   }
 
   private Connection connect() throws SQLException {
