@@ -301,6 +301,41 @@ public abstract class TokenStoreConformance {
     assertThat(found.metadata()).isEmpty();
   }
 
+  /**
+   * Text beyond ASCII (two- to four-byte UTF-8, an empty value) reads back exactly: the SQLite
+   * store decodes text columns itself (SqliteDialect.getText), and the audit hash covers them.
+   */
+  @Test
+  void textWhenBeyondAsciiThenReadBackExactlyAndTheChainVerifies() {
+    Namespace ns = TestRecords.namespace();
+    Map<String, String> metadata =
+        Map.of("city", "Zürich", "store", "東京駅 🚉", "note", "", "quote", "\"'\\");
+    TokenRecord record =
+        TestRecords.tokenRecord(ns, givenDataKey(ns)).metadata(metadata).build();
+    RequestContext caller =
+        new RequestContext(
+            "sérvice-ø", "merchant-ü", List.of("payments.tokenize"), "203.0.113.7",
+            "Agent/1.0 (Ελληνικά; 🚀)", "CN=Müller Zahlungen GmbH,O=Ünïcødé", "req-ß");
+    AuditEvent event =
+        AuditEvent.builder(AuditAction.TOKENIZE, caller, TestRecords.now())
+            .namespace(ns.name())
+            .token(record.token().value())
+            .key(record.dataKeyId(), 1)
+            .encryptionContext(Map.of("purpose", "récord 🔑"))
+            .build();
+
+    await(store.insertToken(record, event));
+
+    TokenRecord found = await(store.findToken(record.token())).orElseThrow();
+    assertThat(found).isEqualTo(record);
+    assertThat(found.metadata()).isEqualTo(metadata);
+    List<StoredAuditEvent> log = readAll(store);
+    AuditEvent stored = log.get(log.size() - 1).event();
+    assertThat(stored).isEqualTo(event.chain(log.get(log.size() - 2).event().hash()));
+    assertThat(stored.actor().userAgent()).isEqualTo("Agent/1.0 (Ελληνικά; 🚀)");
+    assertIntactFromGenesis(log);
+  }
+
   @Test
   void findTokenWhenUnknownThenEmpty() {
     assertThat(await(store.findToken(TestRecords.token()))).isEmpty();

@@ -79,4 +79,9 @@ interface Dialect {
   void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 
   Instant getInstant(ResultSet row, String column) throws SQLException;
+
+  /** A text column's value, or null for SQL {@code NULL}. Every row mapper reads text this way. */
+  default String getText(ResultSet row, String column) throws SQLException {
+    return row.getString(column);
+  }
 }

@@ -71,10 +71,10 @@ final class Rows {
 
   static DataKeyRecord dataKey(ResultSet rs, Dialect d) throws SQLException {
     return new DataKeyRecord(
-        rs.getString("key_id"),
-        new Namespace(rs.getString("namespace")),
-        KeyPurpose.valueOf(rs.getString("purpose")),
-        new WrappedKey(rs.getString("kek_id"), rs.getInt("kek_version"), rs.getBytes("wrapped")),
+        d.getText(rs, "key_id"),
+        new Namespace(d.getText(rs, "namespace")),
+        KeyPurpose.valueOf(d.getText(rs, "purpose")),
+        new WrappedKey(d.getText(rs, "kek_id"), rs.getInt("kek_version"), rs.getBytes("wrapped")),
         d.getInstant(rs, "created_at"));
   }
 
@@ -141,19 +141,19 @@ final class Rows {
 
   static TokenRecord token(ResultSet rs, Dialect d) throws SQLException {
     return new TokenRecord(
-        new Token(rs.getString("token")),
-        new Namespace(rs.getString("namespace")),
-        ValueType.valueOf(rs.getString("type")),
+        new Token(d.getText(rs, "token")),
+        new Namespace(d.getText(rs, "namespace")),
+        ValueType.valueOf(d.getText(rs, "type")),
         rs.getBytes("ciphertext"),
-        rs.getString("key_id"),
-        rs.getString("fingerprint"),
+        d.getText(rs, "key_id"),
+        d.getText(rs, "fingerprint"),
         rs.getInt("deterministic") == 1,
-        rs.getString("last4"),
-        rs.getString("bin"),
-        rs.getString("scheme"),
+        d.getText(rs, "last4"),
+        d.getText(rs, "bin"),
+        d.getText(rs, "scheme"),
         d.getInstant(rs, "created_at"),
         d.getInstant(rs, "expires_at"),
-        stringMap(rs.getString("metadata")));
+        stringMap(d.getText(rs, "metadata")));
   }
 
   // ---- audit events
@@ -214,30 +214,30 @@ final class Rows {
   static StoredAuditEvent auditEvent(ResultSet rs, Dialect d) throws SQLException {
     RequestContext actor =
         new RequestContext(
-            rs.getString("principal"),
-            rs.getString("client_id"),
-            stringList(rs.getString("scopes")),
-            rs.getString("source_ip"),
-            rs.getString("user_agent"),
-            rs.getString("client_cert_subject"),
-            rs.getString("request_id"));
+            d.getText(rs, "principal"),
+            d.getText(rs, "client_id"),
+            stringList(d.getText(rs, "scopes")),
+            d.getText(rs, "source_ip"),
+            d.getText(rs, "user_agent"),
+            d.getText(rs, "client_cert_subject"),
+            d.getText(rs, "request_id"));
     int keyVersion = rs.getInt("key_version");
     Integer version = rs.wasNull() ? null : keyVersion;
     AuditEvent event =
         new AuditEvent(
-            rs.getString("event_id"),
+            d.getText(rs, "event_id"),
             d.getInstant(rs, "event_time"),
-            rs.getString("event_name"),
+            d.getText(rs, "event_name"),
             actor,
-            rs.getString("namespace"),
-            rs.getString("token"),
-            rs.getString("key_id"),
+            d.getText(rs, "namespace"),
+            d.getText(rs, "token"),
+            d.getText(rs, "key_id"),
             version,
-            stringMap(rs.getString("encryption_context")),
-            Outcome.valueOf(rs.getString("outcome")),
-            rs.getString("error_code"),
-            rs.getString("previous_hash"),
-            rs.getString("hash"));
+            stringMap(d.getText(rs, "encryption_context")),
+            Outcome.valueOf(d.getText(rs, "outcome")),
+            d.getText(rs, "error_code"),
+            d.getText(rs, "previous_hash"),
+            d.getText(rs, "hash"));
     return new StoredAuditEvent(rs.getLong("seq"), event);
   }
 
@@ -269,18 +269,18 @@ final class Rows {
 
   static Payment payment(ResultSet rs, Dialect d) throws SQLException {
     return new Payment(
-        rs.getString("id"),
-        new Namespace(rs.getString("namespace")),
-        new Token(rs.getString("token")),
-        rs.getString("masked_account"),
+        d.getText(rs, "id"),
+        new Namespace(d.getText(rs, "namespace")),
+        new Token(d.getText(rs, "token")),
+        d.getText(rs, "masked_account"),
         rs.getLong("amount"),
-        rs.getString("currency"),
-        PaymentStatus.valueOf(rs.getString("status")),
-        rs.getString("decline_code"),
-        rs.getString("authorization_code"),
-        rs.getString("client_id"),
-        rs.getString("idempotency_key"),
-        rs.getString("request_hash"),
+        d.getText(rs, "currency"),
+        PaymentStatus.valueOf(d.getText(rs, "status")),
+        d.getText(rs, "decline_code"),
+        d.getText(rs, "authorization_code"),
+        d.getText(rs, "client_id"),
+        d.getText(rs, "idempotency_key"),
+        d.getText(rs, "request_hash"),
         d.getInstant(rs, "created_at"));
   }
 
