@@ -470,6 +470,8 @@ public abstract class TokenStoreConformance {
         TestRecords.tokenRecord(ns, keyId).deterministic(fp).expiresAt(expiry).build();
     TokenRecord fresh = TestRecords.tokenRecord(ns, keyId).deterministic(fp).build();
     await(store.insertTokenIfFingerprintAbsent(old, untokenized(old), TestRecords.now()));
+    // Read before the replacement: a store that caches rows holds it now.
+    assertThat(await(store.findToken(old.token()))).contains(old);
 
     InsertResult result =
         await(store.insertTokenIfFingerprintAbsent(fresh, untokenized(fresh), expiry));
@@ -547,6 +549,8 @@ public abstract class TokenStoreConformance {
     Namespace ns = TestRecords.namespace();
     TokenRecord record = givenToken(ns);
     AuditEvent event = TestRecords.deleteEvent(record.token(), ns);
+    // Read before the delete: a store that caches rows holds it now.
+    assertThat(await(store.findToken(record.token()))).contains(record);
 
     boolean deleted = await(store.deleteToken(record.token(), ns, event));
 
@@ -1029,9 +1033,16 @@ public abstract class TokenStoreConformance {
     AuditEvent moveRandom =
         TestRecords.event(AuditAction.REFINGERPRINT_TOKEN).token(random.token().value()).build();
 
+    // Read before the move: a store that caches rows holds them now.
+    assertThat(await(store.findToken(det.token())).orElseThrow().fingerprint()).isEqualTo(v1);
+    assertThat(await(store.findToken(random.token())).orElseThrow().fingerprint()).isEqualTo(v1);
+
     assertThat(await(store.refingerprintToken(det.token(), v1, v2, moveDet))).isTrue();
     assertThat(await(store.refingerprintToken(random.token(), v1, v2, moveRandom))).isTrue();
 
+    // Before and after a reopen, both rows are found moved.
+    assertThat(await(store.findToken(det.token())).orElseThrow().fingerprint()).isEqualTo(v2);
+    assertThat(await(store.findToken(random.token())).orElseThrow().fingerprint()).isEqualTo(v2);
     store = reopen(store);
     assertThat(await(store.findToken(det.token())).orElseThrow().fingerprint()).isEqualTo(v2);
     assertThat(await(store.findToken(random.token())).orElseThrow().fingerprint()).isEqualTo(v2);

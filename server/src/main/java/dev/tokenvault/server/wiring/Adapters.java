@@ -114,9 +114,31 @@ final class Adapters {
     return v;
   }
 
-  /** The embedded default: one SQLite file (WAL, group commit), tokens, payments and audit. */
+  /**
+   * The embedded default: one SQLite file (WAL, group commit), tokens, payments and audit, with
+   * up to {@code tokenvault.store.sqlite.token-cache-rows} token rows in memory.
+   */
   static VaultProducer.Stores sqlite(Path file) {
-    SqliteStore s = SqliteStore.open(file);
+    SqliteStore s = SqliteStore.open(file, tokenCacheRows());
     return new VaultProducer.Stores(s, s, s);
+  }
+
+  /** {@code tokenvault.store.sqlite.token-cache-rows}: a whole number ≥ 0; 0 turns the cache off. */
+  static long tokenCacheRows() {
+    String name = "tokenvault.store.sqlite.token-cache-rows";
+    String v = config(name);
+    if (v == null) {
+      return SqliteStore.TOKEN_CACHE_ROWS;
+    }
+    long rows;
+    try {
+      rows = Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      rows = -1;
+    }
+    if (rows < 0) {
+      throw new IllegalStateException(name + " must be a whole number of rows, 0 or more");
+    }
+    return rows;
   }
 }

@@ -7,8 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A store or key manager that is unknown or missing its settings stops the start with a clear
- * message (and no secret in it).
+ * A store or key manager that is unknown, missing its settings or given a setting it cannot use
+ * stops the start with a clear message (and no secret in it).
  */
 class StartupErrorsIT {
 
@@ -20,6 +20,8 @@ class StartupErrorsIT {
     "tokenvault.keys.type, awskms, tokenvault.keys.awskms.key-id is required",
     "tokenvault.keys.type, pkcs11, tokenvault.keys.pkcs11.library is required",
     "tokenvault.keys.type, vault, unknown tokenvault.keys.type 'vault'",
+    "tokenvault.store.sqlite.token-cache-rows, -1, tokenvault.store.sqlite.token-cache-rows must be a whole number of rows, 0 or more",
+    "tokenvault.store.sqlite.token-cache-rows, lots, tokenvault.store.sqlite.token-cache-rows must be a whole number of rows, 0 or more",
   })
   void unsupportedAdaptersFailTheStart(String name, String value, String message) {
     VaultServer server = VaultServer.fresh("startup-error", Map.of(name, value));

@@ -28,10 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,10 +57,12 @@ import org.slf4j.LoggerFactory;
  *       your own executor.
  *   <li>Reads run on a few reader threads (SQLite: {@link #READERS}), each with its own connection,
  *       so a read never waits for the writer (SQLite in WAL mode and PostgreSQL both give readers a
- *       committed snapshot). Their futures complete on the reader threads. Reader connections are
- *       either held for the life of the store (an embedded file: opening is cheap, nothing drops
- *       them) or borrowed from a pool for each read and given back ({@link ReadConnections#POOLED},
- *       a server database: the pool replaces connections the server dropped).
+ *       committed snapshot). Their futures complete on the reader threads, except a token row
+ *       found in memory ({@link TokenRowCache}, SQLite only), which completes at once on the
+ *       caller's. Reader connections are either held for the life of the store (an embedded
+ *       file: opening is cheap, nothing drops them) or borrowed from a pool for each read and
+ *       given back ({@link ReadConnections#POOLED}, a server database: the pool replaces
+ *       connections the server dropped).
  *   <li>No method blocks its caller except {@link #close()}.
  * </ul>
  *
@@ -120,15 +124,23 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   /** The held reader connections; empty when they are {@link ReadConnections#POOLED}. */
   private final BlockingQueue<Reader> readers;
 
-  /** SQLite: held readers, schema by {@link SchemaMigrator}. */
-  JdbcStore(Dialect dialect, ConnectionSource connections, String name) {
+  /** Token rows in memory ({@link TokenRowCache}), or null: only for a process that is the only writer. */
+  private final TokenRowCache tokenRows;
+
+  /**
+   * SQLite: held readers, schema by {@link SchemaMigrator}.
+   *
+   * @param tokenCacheRows token rows kept in memory ({@link TokenRowCache}); 0 for none
+   */
+  JdbcStore(Dialect dialect, ConnectionSource connections, String name, long tokenCacheRows) {
     this(
         dialect,
         connections,
         c -> new SchemaMigrator(dialect).migrate(c),
         READERS,
         ReadConnections.HELD,
-        name);
+        name,
+        tokenCacheRows);
   }
 
   JdbcStore(
@@ -138,7 +150,26 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
       int readerThreads,
       ReadConnections readMode,
       String name) {
+    this(dialect, connections, schema, readerThreads, readMode, name, 0);
+  }
+
+  JdbcStore(
+      Dialect dialect,
+      ConnectionSource connections,
+      SchemaSetup schema,
+      int readerThreads,
+      ReadConnections readMode,
+      String name,
+      long tokenCacheRows) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
+    if (tokenCacheRows < 0) {
+      throw new IllegalArgumentException("tokenCacheRows must not be negative");
+    }
+    if (tokenCacheRows > 0 && !dialect.exclusiveWriter()) {
+      // Another process could change a row this one has cached.
+      throw new IllegalArgumentException("a token cache needs a store that is the only writer");
+    }
+    this.tokenRows = tokenCacheRows == 0 ? null : new TokenRowCache(tokenCacheRows);
     this.connections = Objects.requireNonNull(connections, "connections");
     this.readMode = Objects.requireNonNull(readMode, "readMode");
     Objects.requireNonNull(schema, "schema");
@@ -328,7 +359,9 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     List<String> candidates = new ArrayList<>(1 + olderFingerprints.size());
     candidates.add(record.fingerprint());
     candidates.addAll(olderFingerprints);
-    return writer.submit(
+    // Expired tokens this write replaces (their rows deleted), for the token cache.
+    Queue<String> replaced = new ConcurrentLinkedQueue<>();
+    CompletionStage<InsertResult> submitted = writer.submit(
         tx -> {
           // Inside the writer's transaction, which holds the database's write lock: the reads
           // below and the insert are one step for every other writer, on every process.
@@ -345,6 +378,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
               PreparedStatement delete = tx.prepare(Rows.DELETE_TOKEN);
               delete.setString(1, found.token().value());
               delete.executeUpdate();
+              replaced.add(found.token().value());
             }
           }
           if (successorKeyId != null) {
@@ -370,6 +404,10 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           tx.audit(event.withToken(record.token().value()));
           return new InsertResult(record, true);
         });
+    if (tokenRows == null) {
+      return submitted;
+    }
+    return submitted.whenComplete((result, error) -> replaced.forEach(tokenRows::changing));
   }
 
   @Override
@@ -490,7 +528,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(replacement, "replacement");
     Objects.requireNonNull(event, "event");
-    return writer.submit(
+    return changingRow(token.value(), writer.submit(
         tx -> {
           // A deterministic token's uniqueness is the partial unique index on (namespace,
           // fingerprint): it moves with the row.
@@ -504,13 +542,31 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           }
           tx.audit(event);
           return true;
-        });
+        }));
   }
 
+  /**
+   * With a {@link TokenRowCache}, a row found there completes at once, on the caller's thread;
+   * otherwise on a reader thread, like every read.
+   */
   @Override
   public CompletionStage<Optional<TokenRecord>> findToken(Token token) {
     Objects.requireNonNull(token, "token");
-    return read(r -> r.findOne(Rows.SELECT_TOKEN, token.value(), rs -> Rows.token(rs, dialect)));
+    String key = token.value();
+    if (tokenRows == null) {
+      return read(r -> r.findOne(Rows.SELECT_TOKEN, key, rs -> Rows.token(rs, dialect)));
+    }
+    TokenRecord cached = tokenRows.get(key);
+    if (cached != null && !readerThreads.isShutdown()) {
+      return CompletableFuture.completedFuture(Optional.of(cached));
+    }
+    return read(r -> {
+      long stamp = tokenRows.stamp();
+      Optional<TokenRecord> found =
+          r.findOne(Rows.SELECT_TOKEN, key, rs -> Rows.token(rs, dialect));
+      found.ifPresent(row -> tokenRows.offer(row, stamp));
+      return found;
+    });
   }
 
   @Override
@@ -518,7 +574,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(event, "event");
-    return writer.submit(
+    return changingRow(token.value(), writer.submit(
         tx -> {
           rememberDeletedToken(tx, token.value(), namespace.name());
           PreparedStatement ps = tx.prepare(Rows.DELETE_TOKEN_IN_NAMESPACE);
@@ -529,7 +585,23 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           }
           tx.audit(event);
           return true;
-        });
+        }));
+  }
+
+  /** Token rows held in memory now (for tests); 0 without a cache. */
+  long cachedTokenRows() {
+    return tokenRows == null ? 0 : tokenRows.size();
+  }
+
+  /**
+   * A write that may change or delete the row of {@code token}: once it completed, either way, the
+   * {@link TokenRowCache} hears of it before the returned stage lets the caller go on.
+   */
+  private <T> CompletionStage<T> changingRow(String token, CompletionStage<T> submitted) {
+    if (tokenRows == null) {
+      return submitted;
+    }
+    return submitted.whenComplete((result, error) -> tokenRows.changing(token));
   }
 
   /**

@@ -73,15 +73,22 @@ public final class SqliteStore extends JdbcStore {
   private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
       PosixFilePermissions.fromString("rwx------");
 
+  /**
+   * Token rows kept in memory by default: about 6 MiB of ciphertext and metadata (a row held costs
+   * ~600 bytes of heap), enough for the tokens in use on a busy node.
+   */
+  public static final long TOKEN_CACHE_ROWS = 10_000;
+
   private final Path file;
   private final FileLock ownerLock;
   private final WalCheckpointer checkpointer;
 
-  private SqliteStore(Path file, FileLock ownerLock, int cycleFrames) {
+  private SqliteStore(Path file, FileLock ownerLock, int cycleFrames, long tokenCacheRows) {
     super(
         new SqliteDialect(),
         () -> connect(file),
-        "tokenvault-sqlite");
+        "tokenvault-sqlite",
+        tokenCacheRows);
     this.file = file;
     this.ownerLock = ownerLock;
     WalCheckpointer c;
@@ -124,18 +131,32 @@ public final class SqliteStore extends JdbcStore {
    *     this build
    */
   public static SqliteStore open(Path file) {
-    return open(file, WalCheckpointer.CYCLE_FRAMES);
+    return open(file, TOKEN_CACHE_ROWS);
+  }
+
+  /**
+   * {@link #open(Path)} keeping up to {@code tokenCacheRows} token rows in memory for lookups (0:
+   * none). The store can cache rows because it is its file's only writer (see "One owner"): every
+   * change to a row goes through it, and a change that was acknowledged is never answered from
+   * the cache. See {@code TokenRowCache}.
+   */
+  public static SqliteStore open(Path file, long tokenCacheRows) {
+    return open(file, WalCheckpointer.CYCLE_FRAMES, tokenCacheRows);
   }
 
   /** {@link #open(Path)} with a log cycle of {@code cycleFrames} frames (for tests). */
-  static SqliteStore open(Path file, int cycleFrames) {
+  static SqliteStore openWithCycle(Path file, int cycleFrames) {
+    return open(file, cycleFrames, TOKEN_CACHE_ROWS);
+  }
+
+  private static SqliteStore open(Path file, int cycleFrames, long tokenCacheRows) {
     Objects.requireNonNull(file, "file");
     Path absolute = file.toAbsolutePath();
     boolean posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
     createOwnerOnly(absolute, posix);
     FileLock lock = lockOwner(absolute.resolveSibling(absolute.getFileName() + ".lock"), posix);
     try {
-      SqliteStore store = new SqliteStore(absolute, lock, cycleFrames);
+      SqliteStore store = new SqliteStore(absolute, lock, cycleFrames, tokenCacheRows);
       LOG.info("Opened SQLite store {}", absolute);
       return store;
     } catch (RuntimeException e) {

@@ -511,7 +511,7 @@ class SqliteStoreTest {
     // Under continuous writes no background pass reaches the end of the log (frames arrive
     // during it); the checkpointer hands the last pass of each cycle to the writer, between two
     // batches. A cycle of 64 frames makes that happen within a few hundred writes.
-    store = SqliteStore.open(file(), 64);
+    store = SqliteStore.openWithCycle(file(), 64);
     String keyId = givenDataKey(Namespace.DEFAULT);
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
     List<CompletableFuture<Void>> writes = new ArrayList<>();
