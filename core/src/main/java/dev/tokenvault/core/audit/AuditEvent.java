@@ -1,6 +1,5 @@
 package dev.tokenvault.core.audit;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -81,22 +80,33 @@ public record AuditEvent(
     return previousHash != null && hash != null && hash.equals(computeHash(previousHash));
   }
 
+  /**
+   * One digest per thread, reset before each use: every event written and every event verified
+   * hashes here, and {@code MessageDigest.getInstance} looks the provider up each time.
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is required of every JVM", e);
+            }
+          });
+
   private String computeHash(String previous) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(previous.getBytes(StandardCharsets.US_ASCII));
-      sha.update(canonicalBytes());
-      return HexFormat.of().formatHex(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    MessageDigest sha = SHA_256.get();
+    sha.reset();
+    sha.update(previous.getBytes(StandardCharsets.US_ASCII));
+    sha.update(canonicalBytes());
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** Every field except the two hashes, each length-prefixed, in a fixed order. */
   public byte[] canonicalBytes() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    Canonical out = new Canonical();
     field(out, eventId);
-    field(out, eventTime.toString());
+    out.instant(eventTime);
     field(out, eventName);
     field(out, actor.principal());
     field(out, actor.clientId());
@@ -122,24 +132,118 @@ public record AuditEvent(
     return out.toByteArray();
   }
 
-  private static void count(ByteArrayOutputStream out, int n) {
+  private static void count(Canonical out, int n) {
     out.write(0x01);
     out.write((n >>> 8) & 0xff);
     out.write(n & 0xff);
   }
 
-  private static void field(ByteArrayOutputStream out, String s) {
+  private static void field(Canonical out, String s) {
     if (s == null) {
       out.write(0xff);
       return;
     }
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.write(0x00);
-    out.write((b.length >>> 24) & 0xff);
-    out.write((b.length >>> 16) & 0xff);
-    out.write((b.length >>> 8) & 0xff);
-    out.write(b.length & 0xff);
+    out.header(b.length);
     out.write(b, 0, b.length);
+  }
+
+  /**
+   * The canonical bytes being built: a growable array without {@code ByteArrayOutputStream}'s
+   * lock on every byte, and the event time written as {@link Instant#toString()} writes it
+   * without building the string (its formatter was a quarter of the hash's cost in a profile).
+   */
+  static final class Canonical {
+    /** 9999-12-31T23:59:59Z: up to here the time is written by hand, beyond by Instant. */
+    static final long LAST_FOUR_DIGIT_SECOND = 253_402_300_799L;
+
+    private byte[] buf = new byte[256];
+    private int size;
+
+    void write(int b) {
+      ensure(1);
+      buf[size++] = (byte) b;
+    }
+
+    void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, size, len);
+      size += len;
+    }
+
+    /** A present field's marker and its length, big-endian. */
+    void header(int length) {
+      ensure(5);
+      buf[size++] = 0x00;
+      buf[size++] = (byte) (length >>> 24);
+      buf[size++] = (byte) (length >>> 16);
+      buf[size++] = (byte) (length >>> 8);
+      buf[size++] = (byte) length;
+    }
+
+    /**
+     * {@code t.toString()} as a field: {@code yyyy-MM-ddTHH:mm:ssZ} with the fraction of a
+     * second in 3, 6 or 9 digits as needed (ISO_INSTANT), byte for byte. Times before 1970 or
+     * after year 9999 go through {@code toString} itself.
+     */
+    void instant(Instant t) {
+      long seconds = t.getEpochSecond();
+      if (seconds < 0 || seconds > LAST_FOUR_DIGIT_SECOND) {
+        field(this, t.toString());
+        return;
+      }
+      int nano = t.getNano();
+      int fraction = nano == 0 ? 0 : nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
+      int length = 20 + (fraction == 0 ? 0 : fraction + 1);
+      header(length);
+      ensure(length);
+      long days = Math.floorDiv(seconds, 86_400L);
+      int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+      // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted).
+      long z = days + 719_468L;
+      long era = z / 146_097L;
+      long dayOfEra = z - era * 146_097L;
+      long yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+      long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+      long mp = (5 * dayOfYear + 2) / 153;
+      int day = (int) (dayOfYear - (153 * mp + 2) / 5 + 1);
+      int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+      int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
+      digits(year, 4);
+      buf[size++] = '-';
+      digits(month, 2);
+      buf[size++] = '-';
+      digits(day, 2);
+      buf[size++] = 'T';
+      digits(secondOfDay / 3600, 2);
+      buf[size++] = ':';
+      digits(secondOfDay / 60 % 60, 2);
+      buf[size++] = ':';
+      digits(secondOfDay % 60, 2);
+      if (fraction > 0) {
+        buf[size++] = '.';
+        digits(fraction == 3 ? nano / 1_000_000 : fraction == 6 ? nano / 1_000 : nano, fraction);
+      }
+      buf[size++] = 'Z';
+    }
+
+    private void digits(int value, int width) {
+      for (int i = size + width - 1; i >= size; i--) {
+        buf[i] = (byte) ('0' + value % 10);
+        value /= 10;
+      }
+      size += width;
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+      }
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(buf, size);
+    }
   }
 
   /** Fills the optional fields of an event. */

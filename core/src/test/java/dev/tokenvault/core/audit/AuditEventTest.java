@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class AuditEventTest {
@@ -40,6 +42,82 @@ class AuditEventTest {
       previous = e.hash();
     }
     return chain;
+  }
+
+  /**
+   * Hashes computed by the first implementation (MessageDigest per call, ByteArrayOutputStream,
+   * Instant.toString): stored chains must keep verifying, so the encoding may never drift.
+   */
+  @Test
+  void hashWhenKnownEventsThenTheSameAsTheFirstImplementation() {
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("2026-11-23T20:04:13Z",
+        "d9ea0a35bb8da6be0f47929f5f3cb4fdbfdfc96a53aebcfc8e17bba044d66825");
+    expected.put("2026-11-23T20:04:13.100Z",
+        "e2f78f24807ceddf0863f930b09e61373c4a837ecd4d27fa7340b14962c38af8");
+    expected.put("2026-11-23T20:04:13.123456Z",
+        "ca0814cacd96943690a33f79f7a5042f8313224142fbc4af04a909755935d248");
+    expected.put("2026-11-23T20:04:13.123456789Z",
+        "1ed44c131ffb8d48f6075bd4d07835b1d2c93d4425678f39edc2b4b08460a938");
+    expected.put("1970-01-01T00:00:00Z",
+        "475f5d69bd5de703651271dad5cea20733775100cdb9c66af2d371f762cabcd3");
+    expected.put("0001-01-01T00:00:00.000001Z",
+        "d7ebb89a0d622e1f11f4ae8e0138398015cd8a982108d88a1ee2f80c4629b979");
+    expected.forEach((time, hash) -> assertThat(knownEvent(time).chain(AuditEvent.GENESIS).hash())
+        .as(time).isEqualTo(hash));
+  }
+
+  private static AuditEvent knownEvent(String time) {
+    RequestContext actor = new RequestContext("s\u00e9rvice-\u00f8", "merchant-a",
+        List.of("payments.tokenize", "payments.read"), "203.0.113.7",
+        "Agent/1.0 (\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac; \ud83d\ude80)", null,
+        "req-0001");
+    AuditEvent e = new AuditEvent("3f1c2a9e-0000-4000-8000-000000000001", Instant.parse(time),
+        "Detokenize", actor, "default", "tok_abc", "dk_1", 7,
+        Map.of("purpose", "record", "namespace", "default"), Outcome.SUCCESS, null, null, null);
+    return e;
+  }
+
+  @Test
+  void hashWhenSparseEventAfterAnotherThenTheSameAsTheFirstImplementation() {
+    AuditEvent e = new AuditEvent("id-2", Instant.parse("2026-01-02T03:04:05.006Z"), "Tokenize",
+        new RequestContext("p", null, List.of(), null, "", null, "r"), null, null, null, null,
+        Map.of(), Outcome.DENIED, "scope_missing", null, null);
+
+    assertThat(e.chain("ab".repeat(32)).hash())
+        .isEqualTo("fa497ad19b0dd7b2bb6f582ad77ae355a5779d8a55894aefd7a9e8971c08f28e");
+  }
+
+  /** The event time is written by hand; it must be Instant.toString's text, byte for byte. */
+  @Test
+  void canonicalTimeWhenAnyInstantThenInstantToStringsBytes() {
+    SplittableRandom random = new SplittableRandom(20261123);
+    List<Instant> instants = new ArrayList<>(List.of(
+        Instant.EPOCH, Instant.ofEpochSecond(-1), Instant.ofEpochSecond(0, 1),
+        Instant.parse("2000-02-29T23:59:59.999Z"), Instant.parse("2024-02-29T00:00:00Z"),
+        Instant.parse("2100-03-01T00:00:00Z"), Instant.parse("1999-12-31T23:59:59.999999999Z"),
+        Instant.ofEpochSecond(AuditEvent.Canonical.LAST_FOUR_DIGIT_SECOND, 999_999_999),
+        Instant.ofEpochSecond(AuditEvent.Canonical.LAST_FOUR_DIGIT_SECOND + 1),
+        Instant.parse("0001-01-01T00:00:00Z"), Instant.MIN, Instant.MAX));
+    for (int i = 0; i < 200_000; i++) {
+      long second = random.nextLong(-100_000_000_000L, 300_000_000_000L);
+      int nano = switch (i % 4) {
+        case 0 -> 0;
+        case 1 -> random.nextInt(1_000) * 1_000_000;
+        case 2 -> random.nextInt(1_000_000) * 1_000;
+        default -> random.nextInt(1_000_000_000);
+      };
+      instants.add(Instant.ofEpochSecond(second, nano));
+    }
+    for (Instant t : instants) {
+      AuditEvent.Canonical fast = new AuditEvent.Canonical();
+      fast.instant(t);
+      byte[] text = t.toString().getBytes(StandardCharsets.US_ASCII);
+      byte[] expected = new byte[5 + text.length];
+      expected[4] = (byte) text.length;
+      System.arraycopy(text, 0, expected, 5, text.length);
+      assertThat(fast.toByteArray()).as("%s", t).isEqualTo(expected);
+    }
   }
 
   @Test
