@@ -101,6 +101,13 @@ final class SqliteDialect implements Dialect {
       s.execute("PRAGMA wal_autocheckpoint = " + WRITER_AUTOCHECKPOINT_PAGES);
       s.execute("PRAGMA journal_size_limit = " + JOURNAL_SIZE_LIMIT_BYTES);
     }
+    // In its auto-commit mode sqlite-jdbc follows every statement with a BEGIN that it expects to
+    // fail inside a transaction (and with a COMMIT of an empty one when it does not): native steps
+    // that change nothing, 4% of the writer's CPU in a tokenize profile (bench/README, session 7).
+    // This connection runs its own BEGIN IMMEDIATE / COMMIT statements and never JDBC's commit(),
+    // so the driver's bookkeeping is switched off. SQLite's own behaviour is unchanged: a
+    // statement outside BEGIN still commits by itself (migrations, the checkpoint hand-over).
+    connection.unwrap(org.sqlite.SQLiteConnection.class).getConnectionConfig().setAutoCommit(false);
   }
 
   @Override
