@@ -50,11 +50,13 @@ public class AuditHashBenchmark {
             null,
             "req-7d1f2a9c0b3e4d5f");
     event =
-        AuditEvent.builder(AuditAction.DETOKENIZE, caller, Instant.parse("2026-11-23T20:15:02.123456Z"))
+        AuditEvent.builder(
+                AuditAction.DETOKENIZE, caller, Instant.parse("2026-11-23T20:15:02.123456Z"))
             .namespace("default")
             .token("tok_4uGZ0cQy1fQm8kQ2r9Hn3p")
             .key("dk_94b33c970f9e04d21b0df18c", 1)
-            .encryptionContext(Map.of("tokenvault:namespace", "default", "tokenvault:purpose", "record"))
+            .encryptionContext(
+                Map.of("tokenvault:namespace", "default", "tokenvault:purpose", "record"))
             .outcome(Outcome.SUCCESS, null)
             .build();
     chained = event.chain(AuditEvent.GENESIS);

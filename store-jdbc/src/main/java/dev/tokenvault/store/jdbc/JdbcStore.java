@@ -124,7 +124,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   /** The held reader connections; empty when they are {@link ReadConnections#POOLED}. */
   private final BlockingQueue<Reader> readers;
 
-  /** Token rows in memory ({@link TokenRowCache}), or null: only for a process that is the only writer. */
+  /** Token rows in memory ({@link TokenRowCache}); null unless this process is the only writer. */
   private final TokenRowCache tokenRows;
 
   /**
