@@ -18,6 +18,8 @@ public final class Meters {
   public static final String KEY_MANAGER_CALLS = "tokenvault.keymanager.calls";
   /** Counter {result}: hit | miss. */
   public static final String DATA_KEY_CACHE = "tokenvault.datakey.cache";
+  /** Counter {result}: hit | miss; token lookups of the SQLite store's rows in memory. */
+  public static final String TOKEN_ROW_CACHE = "tokenvault.store.token.cache";
   /** Counter {code}: record_integrity_failure | key_integrity_failure. */
   public static final String INTEGRITY_FAILURES = "tokenvault.integrity.failures";
   /** Counter {event}: the audit event that could not be written. */

@@ -10,6 +10,7 @@ import dev.tokenvault.server.monitoring.Meters;
 import dev.tokenvault.server.monitoring.MeteredKeyManager;
 import dev.tokenvault.server.monitoring.VaultMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -101,6 +102,16 @@ public class VaultProducer {
   void start(@Observes StartupEvent ev, Clock clock) {
     Path dir = Path.of(dataDir);
     stores = openStore(dir);
+    if (stores.tokens() instanceof dev.tokenvault.store.jdbc.SqliteStore sqlite) {
+      FunctionCounter.builder(Meters.TOKEN_ROW_CACHE, sqlite,
+              dev.tokenvault.store.jdbc.SqliteStore::tokenRowCacheHits)
+          .tag("result", "hit").description("token lookups answered from memory")
+          .register(registry);
+      FunctionCounter.builder(Meters.TOKEN_ROW_CACHE, sqlite,
+              dev.tokenvault.store.jdbc.SqliteStore::tokenRowCacheMisses)
+          .tag("result", "miss").description("token lookups that read the store")
+          .register(registry);
+    }
     try {
       keyManager = openKeyManager(dir, clock);
     } catch (RuntimeException e) {

@@ -112,6 +112,18 @@ class AuditMonitoringIT {
     assertThat(m).contains("tokenvault_datakey_cache_total{result=\"hit\",}");
     assertThat(m).contains("tokenvault_detokenize_distinct_tokens{client=\"admin\",}");
     assertThat(m).contains("tokenvault_security_alerts_total{detector=\"token_walk\",} 0.0");
+    // The first detokenize read the token's row from the file, the next two found it in memory.
+    assertThat(counter(m, "tokenvault_store_token_cache_total{result=\"miss\",}")).isPositive();
+    assertThat(counter(m, "tokenvault_store_token_cache_total{result=\"hit\",}"))
+        .isGreaterThanOrEqualTo(2.0);
+  }
+
+  private static double counter(String metrics, String series) {
+    return metrics.lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + series + " in /metrics"));
   }
 
   @Test

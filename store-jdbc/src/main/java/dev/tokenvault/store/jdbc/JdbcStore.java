@@ -593,6 +593,16 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     return tokenRows == null ? 0 : tokenRows.size();
   }
 
+  /** Token lookups answered from memory so far; 0 without a cache. */
+  long tokenCacheHits() {
+    return tokenRows == null ? 0 : tokenRows.hits();
+  }
+
+  /** Token lookups that found no row in memory and read the database; 0 without a cache. */
+  long tokenCacheMisses() {
+    return tokenRows == null ? 0 : tokenRows.misses();
+  }
+
   /**
    * A write that may change or delete the row of {@code token}: once it completed, either way, the
    * {@link TokenRowCache} hears of it before the returned stage lets the caller go on.

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tokenvault.core.store.TokenRecord;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Token rows kept in memory for {@link JdbcStore#findToken}, for a store whose process is the
@@ -36,6 +37,9 @@ final class TokenRowCache {
   /** Counts {@link #changing} calls; written under this object's lock, read without. */
   private final AtomicLong changes = new AtomicLong();
 
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+
   /** @param maximumRows at least 1 (a store with no cache has no instance of this class) */
   TokenRowCache(long maximumRows) {
     if (maximumRows < 1) {
@@ -45,9 +49,21 @@ final class TokenRowCache {
     this.rows = Caffeine.newBuilder().maximumSize(maximumRows).executor(Runnable::run).build();
   }
 
-  /** The cached row of {@code token}, or null. */
+  /** The cached row of {@code token}, or null; counted as a hit or a miss. */
   TokenRecord get(String token) {
-    return rows.getIfPresent(token);
+    TokenRecord row = rows.getIfPresent(token);
+    (row == null ? misses : hits).increment();
+    return row;
+  }
+
+  /** Lookups answered from memory so far. */
+  long hits() {
+    return hits.sum();
+  }
+
+  /** Lookups that went to the database so far. */
+  long misses() {
+    return misses.sum();
   }
 
   /** Taken by a read before it queries: {@link #offer} keeps its row only if nothing changed. */
