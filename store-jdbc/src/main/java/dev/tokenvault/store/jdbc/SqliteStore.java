@@ -74,8 +74,8 @@ public final class SqliteStore extends JdbcStore {
       PosixFilePermissions.fromString("rwx------");
 
   /**
-   * Token rows kept in memory by default: about 6 MiB of ciphertext and metadata (a row held costs
-   * ~600 bytes of heap), enough for the tokens in use on a busy node.
+   * Token rows kept in memory by default: by estimate (~600 bytes of heap a row, not measured)
+   * about 6 MiB of ciphertext and metadata.
    */
   public static final long TOKEN_CACHE_ROWS = 10_000;
 

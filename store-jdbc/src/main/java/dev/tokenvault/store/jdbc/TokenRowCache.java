@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>Why</h2>
  *
  * A detokenize or a payment reads its token's row. Read from SQLite, that row costs a reader
- * thread's hop and about a third of that thread's CPU (bench/README, session 7); detokenize traffic
+ * thread's hop and two fifths of that thread's CPU (bench/README, session 7); detokenize traffic
  * is skewed to the tokens in use, so a bounded cache of rows answers most reads on the caller's
  * thread. It holds what the database file holds (ciphertext and safe metadata, never a value or a
  * key), a bounded number of rows (W-TinyLFU eviction: a burst of new tokens does not flush the ones
