@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
@@ -237,12 +238,12 @@ public record AuditEvent(
 
     private void ensure(int more) {
       if (size + more > buf.length) {
-        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
       }
     }
 
     byte[] toByteArray() {
-      return java.util.Arrays.copyOf(buf, size);
+      return Arrays.copyOf(buf, size);
     }
   }
 

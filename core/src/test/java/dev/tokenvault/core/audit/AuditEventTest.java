@@ -72,10 +72,9 @@ class AuditEventTest {
         List.of("payments.tokenize", "payments.read"), "203.0.113.7",
         "Agent/1.0 (\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac; \ud83d\ude80)", null,
         "req-0001");
-    AuditEvent e = new AuditEvent("3f1c2a9e-0000-4000-8000-000000000001", Instant.parse(time),
+    return new AuditEvent("3f1c2a9e-0000-4000-8000-000000000001", Instant.parse(time),
         "Detokenize", actor, "default", "tok_abc", "dk_1", 7,
         Map.of("purpose", "record", "namespace", "default"), Outcome.SUCCESS, null, null, null);
-    return e;
   }
 
   @Test

@@ -104,11 +104,11 @@ public class VaultProducer {
     stores = openStore(dir);
     if (stores.tokens() instanceof dev.tokenvault.store.jdbc.SqliteStore sqlite) {
       FunctionCounter.builder(Meters.TOKEN_ROW_CACHE, sqlite,
-              dev.tokenvault.store.jdbc.SqliteStore::tokenRowCacheHits)
+              dev.tokenvault.store.jdbc.SqliteStore::tokenCacheHits)
           .tag("result", "hit").description("token lookups answered from memory")
           .register(registry);
       FunctionCounter.builder(Meters.TOKEN_ROW_CACHE, sqlite,
-              dev.tokenvault.store.jdbc.SqliteStore::tokenRowCacheMisses)
+              dev.tokenvault.store.jdbc.SqliteStore::tokenCacheMisses)
           .tag("result", "miss").description("token lookups that read the store")
           .register(registry);
     }

@@ -149,16 +149,6 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
       SchemaSetup schema,
       int readerThreads,
       ReadConnections readMode,
-      String name) {
-    this(dialect, connections, schema, readerThreads, readMode, name, 0);
-  }
-
-  JdbcStore(
-      Dialect dialect,
-      ConnectionSource connections,
-      SchemaSetup schema,
-      int readerThreads,
-      ReadConnections readMode,
       String name,
       long tokenCacheRows) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
@@ -404,10 +394,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
           tx.audit(event.withToken(record.token().value()));
           return new InsertResult(record, true);
         });
-    if (tokenRows == null) {
-      return submitted;
-    }
-    return submitted.whenComplete((result, error) -> replaced.forEach(tokenRows::changing));
+    return changingRows(replaced, submitted);
   }
 
   @Override
@@ -528,7 +515,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(replacement, "replacement");
     Objects.requireNonNull(event, "event");
-    return changingRow(token.value(), writer.submit(
+    return changingRows(List.of(token.value()), writer.submit(
         tx -> {
           // A deterministic token's uniqueness is the partial unique index on (namespace,
           // fingerprint): it moves with the row.
@@ -574,7 +561,7 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(event, "event");
-    return changingRow(token.value(), writer.submit(
+    return changingRows(List.of(token.value()), writer.submit(
         tx -> {
           rememberDeletedToken(tx, token.value(), namespace.name());
           PreparedStatement ps = tx.prepare(Rows.DELETE_TOKEN_IN_NAMESPACE);
@@ -593,25 +580,30 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     return tokenRows == null ? 0 : tokenRows.size();
   }
 
-  /** Token lookups answered from memory so far; 0 without a cache. */
-  long tokenCacheHits() {
+  /** Token lookups answered from memory so far (for metrics); 0 without a cache. */
+  public long tokenCacheHits() {
     return tokenRows == null ? 0 : tokenRows.hits();
   }
 
-  /** Token lookups that found no row in memory and read the database; 0 without a cache. */
-  long tokenCacheMisses() {
+  /**
+   * Token lookups that found no row in memory and read the database (for metrics); 0 without a
+   * cache.
+   */
+  public long tokenCacheMisses() {
     return tokenRows == null ? 0 : tokenRows.misses();
   }
 
   /**
-   * A write that may change or delete the row of {@code token}: once it completed, either way, the
-   * {@link TokenRowCache} hears of it before the returned stage lets the caller go on.
+   * A write that may change or delete the rows of {@code tokens} (filled in by the write itself
+   * when it only finds them inside its transaction): once it completed, either way, the {@link
+   * TokenRowCache} hears of each before the returned stage lets the caller go on.
    */
-  private <T> CompletionStage<T> changingRow(String token, CompletionStage<T> submitted) {
+  private <T> CompletionStage<T> changingRows(
+      Iterable<String> tokens, CompletionStage<T> submitted) {
     if (tokenRows == null) {
       return submitted;
     }
-    return submitted.whenComplete((result, error) -> tokenRows.changing(token));
+    return submitted.whenComplete((result, error) -> tokens.forEach(tokenRows::changing));
   }
 
   /**

@@ -73,7 +73,8 @@ public final class PostgresStore extends JdbcStore {
         writeConnection -> {},
         readers,
         ReadConnections.POOLED,
-        POOL_NAME);
+        POOL_NAME,
+        0); // no token cache: other vault nodes may change rows
     this.pool = pool;
   }
 

@@ -169,16 +169,6 @@ public final class SqliteStore extends JdbcStore {
     return file;
   }
 
-  /** Token lookups answered from the rows in memory so far (for metrics); 0 without them. */
-  public long tokenRowCacheHits() {
-    return tokenCacheHits();
-  }
-
-  /** Token lookups that read the file because the row was not in memory (for metrics). */
-  public long tokenRowCacheMisses() {
-    return tokenCacheMisses();
-  }
-
   /** Background checkpoints run so far (for tests). */
   long checkpoints() {
     return checkpointer.checkpoints();
