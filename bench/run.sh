@@ -214,6 +214,17 @@ count_events() {
   echo "$total"
 }
 
+# writer_counters: "<commits> <writes>" of the store's group-commit writer so far (GET /metrics,
+# audit.read scope), or "" when the vault does not expose them.
+writer_counters() {
+  local resp
+  resp="$(api "$ADMIN_TOKEN" GET /metrics)"
+  [[ "${resp##*$'\n'}" == 200 ]] || { echo ""; return; }
+  awk '$1 == "tokenvault_store_writer_commits_total" { c = $2 }
+       $1 == "tokenvault_store_writer_operations_total" { o = $2 }
+       END { if (c != "" && o != "") printf "%d %d", c, o }' <<<"${resp%$'\n'*}"
+}
+
 key_manager_calls() {
   echo $(( $(count_events GenerateDataKey) + $(count_events Decrypt) ))
 }
@@ -249,6 +260,7 @@ nginx_workers() {
 
 # ---- one wrk run ----
 declare -A RPS=() P50=() P99=() P999=() NON2XX=() ERRS=() LOAD=() CPU=() REQS=() JIT=() CPUREQ=()
+declare -A BATCH=()
 
 # jit_seconds: the vault JVM's total JIT compile time so far (jstat -compiler), or "" without
 # jstat. The JIT keeps compiling for tens of seconds under load on 2 cores (seen here: ~30 s of
@@ -268,6 +280,8 @@ run_wrk() {
   log "$name: wrk -t$THREADS -c$CONNECTIONS -d$duration (load average $load)"
   local workers
   workers="$(nginx_workers)"
+  local wc0="" wc1=""
+  [[ -n "$record" ]] && wc0="$(writer_counters)"
   m0="$(machine_jiffies)"; v0="$(proc_jiffies "$VAULT_PID")"; jit0="$(jit_seconds)"
   # shellcheck disable=SC2086
   n0="$(proc_jiffies $workers)"
@@ -297,6 +311,7 @@ run_wrk() {
   local line
   line="$(grep '^TV_RESULT' "$out")" || die "no result line from $script"
   [[ -n "$record" ]] || return 0
+  wc1="$(writer_counters)"
 
   local -A r=()
   local kv
@@ -319,6 +334,10 @@ run_wrk() {
     other = busy - vault - ng - wr; if (other < 0) other = 0
     printf "%.0f/%.0f/%.0f/%.0f", vault, wr, ng, other }')"
   JIT[$name]="$LAST_JIT"
+  # the writer's mean batch during the run: writes committed / transactions committed
+  BATCH[$name]="$(awk -v a="$wc0" -v b="$wc1" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    if (a == "" || b == "" || y[1] == x[1]) print "n/a"; else printf "%.1f", (y[2] - x[2]) / (y[1] - x[1]) }')"
   # the vault's CPU time per request, in µs: what a request costs, which a loaded machine
   # distorts far less than it distorts req/s
   CPUREQ[$name]="$(awk -v v=$((v1 - v0)) -v hz="$CLK_TCK" -v n="${r[requests]}" \
@@ -472,14 +491,15 @@ report() {
     "processes on the machine distort every figure when it is well above 0"
   echo
   echo "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors |" \
-    "× nginx | × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"
+    "× nginx | × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |" \
+    "writes/commit |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"
   local s
   for s in "${SCENARIOS[@]}"; do
     [[ -n "${RPS[$s]:-}" ]] || continue
     echo "| $s | ${RPS[$s]} | ${P50[$s]} | ${P99[$s]} | ${P999[$s]} | ${NON2XX[$s]} |" \
       "${ERRS[$s]} | $(ratio "${RPS[$s]}" nginx) | $(ratio "${RPS[$s]}" ceiling) |" \
-      "${LOAD[$s]} | ${CPU[$s]} | ${CPUREQ[$s]} | ${JIT[$s]} |"
+      "${LOAD[$s]} | ${CPU[$s]} | ${CPUREQ[$s]} | ${JIT[$s]} | ${BATCH[$s]:-n/a} |"
   done
   echo
   echo "- ceiling = \`GET /v1/payments/{id}\` of an existing payment (200): TLS, HTTP, bearer" \
@@ -489,6 +509,8 @@ report() {
     "rest of the machine's busy time (other processes, kernel work not charged to these)."
   echo "- vault CPU µs/req: the vault JVM's CPU time (all threads, JIT and GC included) per" \
     "request; JIT s: seconds the JIT compiled during the scenario (jstat), which should be ~0."
+  echo "- writes/commit: the store writer's mean batch during the scenario (\`/metrics\`:" \
+    "writes committed / transactions committed; audit events and checkpoints included)."
   if [[ -n "$KM_CALLS" ]]; then
     local ok=$(( REQS[tokenize] - NON2XX[tokenize] ))
     echo "- key-manager calls (GenerateDataKey + Decrypt audit events) during the tokenize run:" \

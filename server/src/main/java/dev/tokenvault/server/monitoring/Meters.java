@@ -20,6 +20,14 @@ public final class Meters {
   public static final String DATA_KEY_CACHE = "tokenvault.datakey.cache";
   /** Counter {result}: hit | miss; token lookups of the SQLite store's rows in memory. */
   public static final String TOKEN_ROW_CACHE = "tokenvault.store.token.cache";
+  /**
+   * Counters of the SQL stores' group-commit writer: transactions committed, and the writes in
+   * them ({@code operations / commits} is the mean batch: the fewer commits per write, the less
+   * each write costs the writer).
+   */
+  public static final String WRITER_COMMITS = "tokenvault.store.writer.commits";
+
+  public static final String WRITER_OPERATIONS = "tokenvault.store.writer.operations";
   /** Counter {code}: record_integrity_failure | key_integrity_failure. */
   public static final String INTEGRITY_FAILURES = "tokenvault.integrity.failures";
   /** Counter {event}: the audit event that could not be written. */

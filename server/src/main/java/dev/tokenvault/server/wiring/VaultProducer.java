@@ -112,6 +112,13 @@ public class VaultProducer {
           .tag("result", "miss").description("token lookups that read the store")
           .register(registry);
     }
+    if (stores.tokens() instanceof dev.tokenvault.store.jdbc.JdbcStore jdbc) {
+      FunctionCounter.builder(Meters.WRITER_COMMITS, jdbc, s -> s.writerStats().batches())
+          .description("transactions the store's writer committed").register(registry);
+      FunctionCounter.builder(Meters.WRITER_OPERATIONS, jdbc, s -> s.writerStats().operations())
+          .description("writes in the transactions the store's writer committed")
+          .register(registry);
+    }
     try {
       keyManager = openKeyManager(dir, clock);
     } catch (RuntimeException e) {

@@ -116,6 +116,11 @@ class AuditMonitoringIT {
     assertThat(counter(m, "tokenvault_store_token_cache_total{result=\"miss\",}")).isPositive();
     assertThat(counter(m, "tokenvault_store_token_cache_total{result=\"hit\",}"))
         .isGreaterThanOrEqualTo(2.0);
+    // Every tokenize and detokenize above was a durable write (its audit event at least).
+    double commits = counter(m, "tokenvault_store_writer_commits_total");
+    assertThat(commits).isPositive();
+    assertThat(counter(m, "tokenvault_store_writer_operations_total"))
+        .isGreaterThanOrEqualTo(Math.max(commits, 4.0));
   }
 
   private static double counter(String metrics, String series) {
