@@ -5,7 +5,8 @@ package dev.tokenvault.store.jdbc;
  *
  * @param batches transactions committed
  * @param operations writes in them (so {@code operations / batches} is the mean batch size)
- * @param batchNanos time spent from BEGIN to the end of COMMIT, summed
+ * @param batchNanos time the writer spent on batches (BEGIN, the operations, COMMIT; not the time
+ *     an open transaction waited for more operations), summed
  * @param commitNanos time spent in COMMIT alone (the fsync), summed
  */
 public record WriterStats(long batches, long operations, long batchNanos, long commitNanos) {

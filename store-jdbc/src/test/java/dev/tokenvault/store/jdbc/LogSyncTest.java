@@ -13,6 +13,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -82,6 +84,70 @@ class LogSyncTest {
     release.countDown();
     await(write);
     assertThat(writer.syncs()).isEqualTo(1);
+  }
+
+  @Test
+  void writesArrivingDuringASyncRunAtOnceAndCommitTogetherWhenItEnds() throws Exception {
+    CountDownLatch syncing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger syncCalls = new AtomicInteger();
+    writer(
+        new GroupCommitWriter.LogSync() {
+          @Override
+          public void sync() {
+            if (syncCalls.incrementAndGet() == 1) {
+              syncing.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+
+          @Override
+          public void close() {}
+        });
+
+    try {
+      heldSyncThenRelease(syncing, release, syncCalls);
+    } finally {
+      release.countDown(); // a failed assertion must not leave the sync thread (and close) blocked
+    }
+  }
+
+  private void heldSyncThenRelease(
+      CountDownLatch syncing, CountDownLatch release, AtomicInteger syncCalls) throws Exception {
+    CompletableFuture<Void> first = append();
+    assertThat(syncing.await(30, TimeUnit.SECONDS)).isTrue();
+    long batchesBefore = writer.committedBatches();
+    // Five writes, each submitted only once the previous one ran: without the held sync each
+    // would commit alone.
+    List<CompletableFuture<Void>> during = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      CountDownLatch ran = new CountDownLatch(1);
+      during.add(
+          writer.submit(
+              tx -> {
+                tx.audit(TestRecords.event(AuditAction.DETOKENIZE).build());
+                ran.countDown();
+                return null;
+              }));
+      assertThat(ran.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+    // They ran, but nothing of them is committed (another connection sees only the first write)
+    // or acknowledged while the sync is under way.
+    assertThat(countEvents()).isEqualTo(1);
+    assertThat(writer.committedBatches()).isEqualTo(batchesBefore);
+    assertThat(during).noneMatch(CompletableFuture::isDone);
+    assertThat(first).isNotDone();
+
+    release.countDown();
+    await(first);
+    during.forEach(f -> await(f));
+    assertThat(writer.committedBatches() - batchesBefore).isEqualTo(1);
+    assertThat(countEvents()).isEqualTo(6);
+    assertThat(syncCalls.get()).isEqualTo(2);
   }
 
   @Test
