@@ -4,17 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenvault.server.error.Problem;
 import dev.tokenvault.server.error.RequestIds;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.VertxHttpRecorder;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 /**
@@ -33,13 +35,13 @@ import org.jboss.logging.MDC;
  *       HTTP decoder's own limit is set higher, since it answers a bare 431);
  *   <li>404 for Quarkus' own {@code /q/} paths (metrics, dev tools): nothing there is public;
  *   <li>one access-log line per request: method, path without query, status, duration. Never
- *       headers, query strings or bodies;
+ *       headers, query strings or bodies. Written off the event loop, in batches ({@link
+ *       AccessLog}, {@code tokenvault.access-log.flush-interval});
  *   <li>a problem+json 404 for paths no route serves.
  * </ul>
  */
 @ApplicationScoped
 public class HttpPipeline {
-  private static final Logger ACCESS = Logger.getLogger("tokenvault.access");
   private static final ObjectMapper JSON = new ObjectMapper();
   /** 16 KiB of headers: a bearer token is at most 8 KiB ({@code TokenVerifier}), the rest is slack. */
   static final int MAX_HEADER_BYTES = 16 * 1024;
@@ -48,16 +50,36 @@ public class HttpPipeline {
   @ConfigProperty(name = "quarkus.http.limits.max-body-size")
   MemorySize maxBodySize;
 
+  @Inject
+  @ConfigProperty(name = "tokenvault.access-log.flush-interval", defaultValue = "1s")
+  Duration accessLogFlushInterval;
+
+  private volatile AccessLog accessLog;
+
   void install(@Observes Router router) {
     long limit = maxBodySize.asLongValue();
-    router.route().order(Integer.MIN_VALUE + 10).handler(rc -> before(rc, limit));
+    AccessLog log = new AccessLog(accessLogFlushInterval);
+    AccessLog previous = accessLog;
+    accessLog = log;
+    if (previous != null) {
+      previous.close(); // a router built again (dev mode): one writer thread at a time
+    }
+    router.route().order(Integer.MIN_VALUE + 10).handler(rc -> before(rc, limit, log));
     // After Quarkus' upload-limit handler (order -2), before the REST layer's routes.
     router.route().order(-1).handler(HttpPipeline::boundUnknownLength);
     router.route().last().handler(rc -> send(rc, Problem.ofRequest(RequestIds.of(rc), 404,
         "not_found", "no route serves this path")));
   }
 
-  private static void before(RoutingContext rc, long limit) {
+  /** Writes the access lines still queued (after the HTTP server stopped taking requests). */
+  void stop(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent ev) {
+    AccessLog log = accessLog;
+    if (log != null) {
+      log.close();
+    }
+  }
+
+  private static void before(RoutingContext rc, long limit, AccessLog log) {
     String id = RequestIds.accept(rc.request().getHeader(RequestIds.HEADER));
     rc.put(RequestIds.KEY, id);
     MDC.put("requestId", id);
@@ -69,7 +91,10 @@ public class HttpPipeline {
     long start = System.nanoTime();
     String method = rc.request().method().name();
     String path = rc.request().path();
-    rc.addEndHandler(v -> accessLog(method, path, res.getStatusCode(), start));
+    if (log.enabled()) {
+      rc.addEndHandler(v -> log.log(id, clientId(), method, path, res.getStatusCode(),
+          (System.nanoTime() - start) / 1000));
+    }
     if (path.startsWith("/q/") || path.equals("/q")) {
       send(rc, Problem.ofRequest(id, 404, "not_found", "no route serves this path"));
       return;
@@ -119,21 +144,10 @@ public class HttpPipeline {
     rc.next();
   }
 
-  /**
-   * The access-log line, built without {@code java.util.Formatter}: with {@code infof} the format
-   * parsing alone was about 7% of the event loops' CPU on the cheapest route (bench/README.md,
-   * session 3). The line still goes through the redacting filter like every other.
-   */
-  private static void accessLog(String method, String path, int status, long startNanos) {
-    if (!ACCESS.isInfoEnabled()) {
-      return;
-    }
-    ACCESS.info(new StringBuilder(64 + path.length())
-        .append("method=").append(method)
-        .append(" path=").append(path)
-        .append(" status=").append(status)
-        .append(" durationMicros=").append((System.nanoTime() - startNanos) / 1000)
-        .toString());
+  /** The caller's client id as the log context has it when the request ends, or null. */
+  private static String clientId() {
+    Object id = MDC.get("clientId");
+    return id == null ? null : id.toString();
   }
 
   /**

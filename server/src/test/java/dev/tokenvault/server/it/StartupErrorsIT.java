@@ -22,6 +22,7 @@ class StartupErrorsIT {
     "tokenvault.keys.type, vault, unknown tokenvault.keys.type 'vault'",
     "tokenvault.store.sqlite.token-cache-rows, -1, tokenvault.store.sqlite.token-cache-rows must be a whole number of rows, 0 or more",
     "tokenvault.store.sqlite.token-cache-rows, lots, tokenvault.store.sqlite.token-cache-rows must be a whole number of rows, 0 or more",
+    "tokenvault.access-log.flush-interval, -1s, tokenvault.access-log.flush-interval must not be negative",
   })
   void unsupportedAdaptersFailTheStart(String name, String value, String message) {
     VaultServer server = VaultServer.fresh("startup-error", Map.of(name, value));
