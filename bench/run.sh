@@ -281,7 +281,7 @@ run_wrk() {
   local workers
   workers="$(nginx_workers)"
   local wc0="" wc1=""
-  [[ -n "$record" ]] && wc0="$(writer_counters)"
+  [[ -n "$record" && "$name" != nginx ]] && wc0="$(writer_counters)"
   m0="$(machine_jiffies)"; v0="$(proc_jiffies "$VAULT_PID")"; jit0="$(jit_seconds)"
   # shellcheck disable=SC2086
   n0="$(proc_jiffies $workers)"
@@ -311,7 +311,7 @@ run_wrk() {
   local line
   line="$(grep '^TV_RESULT' "$out")" || die "no result line from $script"
   [[ -n "$record" ]] || return 0
-  wc1="$(writer_counters)"
+  [[ "$name" != nginx ]] && wc1="$(writer_counters)"
 
   local -A r=()
   local kv
