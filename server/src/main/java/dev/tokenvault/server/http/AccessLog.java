@@ -86,7 +86,8 @@ public final class AccessLog implements AutoCloseable {
   AccessLog(Duration flushInterval, int capacity) {
     this.flushInterval = Objects.requireNonNull(flushInterval, "flushInterval");
     if (flushInterval.isNegative()) {
-      throw new IllegalArgumentException("tokenvault.access-log.flush-interval must not be negative");
+      throw new IllegalArgumentException(
+          "tokenvault.access-log.flush-interval must not be negative");
     }
     this.logger = LogContext.getLogContext().getLogger(CATEGORY);
     if (flushInterval.isZero()) {
@@ -109,8 +110,8 @@ public final class AccessLog implements AutoCloseable {
    * Logs one request. {@code requestId} and {@code clientId} are the log context's values for the
    * request (either may be null).
    */
-  public void log(
-      String requestId, String clientId, String method, String path, int status, long durationMicros) {
+  public void log(String requestId, String clientId, String method, String path, int status,
+      long durationMicros) {
     Line line =
         new Line(Instant.now(), Thread.currentThread().getName(), requestId, clientId, method, path,
             status, durationMicros);
@@ -142,7 +143,7 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  /** Publishes {@code lines} with one flush per stream handler at the end instead of one per line. */
+  /** Publishes {@code lines} with one flush per stream handler at the end, not one per line. */
   private void publishBatch(List<Line> lines) {
     if (lines.isEmpty()) {
       return;

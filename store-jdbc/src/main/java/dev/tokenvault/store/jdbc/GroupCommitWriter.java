@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * reaches {@link #MAX_BATCH}. Operations arriving during a sync share one commit instead of
  * committing in small groups, and a commit costs the writer nearly as much for one write as for
  * dozens (the pages every batch changes: the ends of the tables and of their append-only indexes):
- * measured with {@code WriterCost} (bench/), 76 µs of writer CPU per tokenize at 6 writes a commit,
- * 43 µs at 27. An operation still rides on the first sync that can begin after it ran; what it
+ * measured with {@code WriterCost} (bench/), 76 µs of writer CPU per tokenize at 6 writes a
+ * commit, 43 µs at 27. An operation still rides on the first sync that can begin after it ran; what it
  * waits longer for is the commit itself, which no longer overlaps the sync before it (a fraction
  * of a millisecond). Without a log sync (a server database, whose {@code COMMIT} is durable) the
  * writer commits what it has each time it has run what was queued.
