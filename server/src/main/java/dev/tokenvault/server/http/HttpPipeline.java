@@ -71,7 +71,7 @@ public class HttpPipeline {
         "not_found", "no route serves this path")));
   }
 
-  /** Writes the access lines still queued (after the HTTP server stopped taking requests). */
+  /** Writes the access lines still queued; a request that ends later is logged at once. */
   void stop(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent ev) {
     AccessLog log = accessLog;
     if (log != null) {
