@@ -47,6 +47,28 @@ class LogSyncTest {
     return writer;
   }
 
+  /** A log sync whose first call blocks until {@link #release}; later calls return at once. */
+  private static final class HeldSync implements GroupCommitWriter.LogSync {
+    final CountDownLatch syncing = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger calls = new AtomicInteger();
+
+    @Override
+    public void sync() {
+      if (calls.incrementAndGet() == 1) {
+        syncing.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public void close() {}
+  }
+
   private CompletableFuture<Void> append() {
     return writer.submit(
         tx -> {
@@ -57,69 +79,34 @@ class LogSyncTest {
 
   @Test
   void aCommittedBatchIsAcknowledgedOnlyAfterTheLogSync() throws Exception {
-    CountDownLatch syncing = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    writer(
-        new GroupCommitWriter.LogSync() {
-          @Override
-          public void sync() {
-            syncing.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-
-          @Override
-          public void close() {}
-        });
+    HeldSync sync = new HeldSync();
+    writer(sync);
 
     CompletableFuture<Void> write = append();
-    assertThat(syncing.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(sync.syncing.await(30, TimeUnit.SECONDS)).isTrue();
     // Committed (another connection sees it) but not acknowledged while the sync is pending.
     assertThat(countEvents()).isEqualTo(1);
     assertThat(write).isNotDone();
 
-    release.countDown();
+    sync.release.countDown();
     await(write);
     assertThat(writer.syncs()).isEqualTo(1);
   }
 
   @Test
   void writesArrivingDuringASyncRunAtOnceAndCommitTogetherWhenItEnds() throws Exception {
-    CountDownLatch syncing = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger syncCalls = new AtomicInteger();
-    writer(
-        new GroupCommitWriter.LogSync() {
-          @Override
-          public void sync() {
-            if (syncCalls.incrementAndGet() == 1) {
-              syncing.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-          }
-
-          @Override
-          public void close() {}
-        });
-
+    HeldSync sync = new HeldSync();
+    writer(sync);
     try {
-      heldSyncThenRelease(syncing, release, syncCalls);
+      heldSyncThenRelease(sync);
     } finally {
-      release.countDown(); // a failed assertion must not leave the sync thread (and close) blocked
+      sync.release.countDown(); // a failed assertion must not leave the sync thread blocked
     }
   }
 
-  private void heldSyncThenRelease(
-      CountDownLatch syncing, CountDownLatch release, AtomicInteger syncCalls) throws Exception {
+  private void heldSyncThenRelease(HeldSync sync) throws Exception {
     CompletableFuture<Void> first = append();
-    assertThat(syncing.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(sync.syncing.await(30, TimeUnit.SECONDS)).isTrue();
     long batchesBefore = writer.committedBatches();
     // Five writes, each submitted only once the previous one ran: without the held sync each
     // would commit alone.
@@ -142,12 +129,12 @@ class LogSyncTest {
     assertThat(during).noneMatch(CompletableFuture::isDone);
     assertThat(first).isNotDone();
 
-    release.countDown();
+    sync.release.countDown();
     await(first);
     during.forEach(f -> await(f));
     assertThat(writer.committedBatches() - batchesBefore).isEqualTo(1);
     assertThat(countEvents()).isEqualTo(6);
-    assertThat(syncCalls.get()).isEqualTo(2);
+    assertThat(sync.calls.get()).isEqualTo(2);
   }
 
   @Test
