@@ -28,6 +28,22 @@ public final class Meters {
   public static final String WRITER_COMMITS = "tokenvault.store.writer.commits";
 
   public static final String WRITER_OPERATIONS = "tokenvault.store.writer.operations";
+  /**
+   * Counters of the SQLite store's durability path: fsyncs of its write-ahead log (every
+   * acknowledged write waits for one), their time in seconds, and those slower than 10 ms; the
+   * log cycles ended, the writer's pause for each cycle's last checkpoint pass (no write commits
+   * meanwhile), and the checkpoint thread's fsyncs of the database file and their time. A write
+   * route's tail latency is made of these (bench/README, session 9).
+   */
+  public static final String LOG_SYNCS = "tokenvault.store.log.syncs";
+
+  public static final String LOG_SYNC_SECONDS = "tokenvault.store.log.sync.seconds";
+  public static final String LOG_SYNCS_SLOW = "tokenvault.store.log.syncs.slow";
+  public static final String WAL_CYCLES = "tokenvault.store.wal.cycles";
+  public static final String WAL_WRITER_PAUSE_SECONDS = "tokenvault.store.wal.writer.pause.seconds";
+  public static final String WAL_DATABASE_SYNCS = "tokenvault.store.wal.database.syncs";
+  public static final String WAL_DATABASE_SYNC_SECONDS =
+      "tokenvault.store.wal.database.sync.seconds";
   /** Counter {code}: record_integrity_failure | key_integrity_failure. */
   public static final String INTEGRITY_FAILURES = "tokenvault.integrity.failures";
   /** Counter {event}: the audit event that could not be written. */

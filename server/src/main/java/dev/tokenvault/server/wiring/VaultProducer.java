@@ -99,6 +99,32 @@ public class VaultProducer {
     return Clock.systemUTC();
   }
 
+  /** The SQLite store's log syncs and log cycles ({@link Meters#LOG_SYNCS}). */
+  private void registerDurabilityMeters(dev.tokenvault.store.jdbc.SqliteStore sqlite) {
+    FunctionCounter.builder(Meters.LOG_SYNCS, sqlite, s -> s.writerStats().logSyncs())
+        .description("fsyncs of the write-ahead log; every acknowledged write waits for one")
+        .register(registry);
+    FunctionCounter.builder(Meters.LOG_SYNC_SECONDS, sqlite,
+            s -> s.writerStats().logSyncNanos() / 1e9)
+        .description("time the write-ahead log's fsyncs took").register(registry);
+    FunctionCounter.builder(Meters.LOG_SYNCS_SLOW, sqlite, s -> s.writerStats().slowLogSyncs())
+        .description("fsyncs of the write-ahead log that took longer than 10 ms")
+        .register(registry);
+    FunctionCounter.builder(Meters.WAL_CYCLES, sqlite, s -> s.walStats().cyclesEnded())
+        .description("write-ahead log cycles ended (the log restarts from its beginning)")
+        .register(registry);
+    FunctionCounter.builder(Meters.WAL_WRITER_PAUSE_SECONDS, sqlite,
+            s -> s.walStats().writerPauseNanos() / 1e9)
+        .description("time the writer spent on each cycle's last checkpoint; no write commits"
+            + " meanwhile")
+        .register(registry);
+    FunctionCounter.builder(Meters.WAL_DATABASE_SYNCS, sqlite, s -> s.walStats().databaseSyncs())
+        .description("fsyncs of the database file by the checkpoint thread").register(registry);
+    FunctionCounter.builder(Meters.WAL_DATABASE_SYNC_SECONDS, sqlite,
+            s -> s.walStats().databaseSyncNanos() / 1e9)
+        .description("time the database file's fsyncs took").register(registry);
+  }
+
   void start(@Observes StartupEvent ev, Clock clock) {
     Path dir = Path.of(dataDir);
     stores = openStore(dir);
@@ -111,6 +137,7 @@ public class VaultProducer {
               dev.tokenvault.store.jdbc.SqliteStore::tokenCacheMisses)
           .tag("result", "miss").description("token lookups that read the store")
           .register(registry);
+      registerDurabilityMeters(sqlite);
     }
     if (stores.tokens() instanceof dev.tokenvault.store.jdbc.JdbcStore jdbc) {
       FunctionCounter.builder(Meters.WRITER_COMMITS, jdbc, s -> s.writerStats().batches())

@@ -121,6 +121,16 @@ class AuditMonitoringIT {
     assertThat(commits).isPositive();
     assertThat(counter(m, "tokenvault_store_writer_operations_total"))
         .isGreaterThanOrEqualTo(Math.max(commits, 4.0));
+    // SQLite acknowledged each of those commits after an fsync of its log, which took time.
+    assertThat(counter(m, "tokenvault_store_log_syncs_total")).isPositive();
+    assertThat(counter(m, "tokenvault_store_log_sync_seconds_total")).isPositive();
+    assertThat(counter(m, "tokenvault_store_log_syncs_slow_total"))
+        .isBetween(0.0, counter(m, "tokenvault_store_log_syncs_total"));
+    // Far fewer writes here than a log cycle (4,096 frames): none ended, none paused the writer.
+    assertThat(counter(m, "tokenvault_store_wal_cycles_total")).isZero();
+    assertThat(counter(m, "tokenvault_store_wal_writer_pause_seconds_total")).isZero();
+    assertThat(counter(m, "tokenvault_store_wal_database_syncs_total")).isZero();
+    assertThat(counter(m, "tokenvault_store_wal_database_sync_seconds_total")).isZero();
   }
 
   private static double counter(String metrics, String series) {

@@ -172,6 +172,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread syncThread;
   private final BlockingQueue<List<Pending<?>>> syncQueue = new LinkedBlockingQueue<>();
   private final AtomicLong syncs = new AtomicLong();
+  private final AtomicLong syncNanos = new AtomicLong();
+  private final AtomicLong slowSyncs = new AtomicLong();
 
   /** Committed batches handed to the sync thread and not yet completed by it. */
   private final AtomicInteger unsynced = new AtomicInteger();
@@ -307,7 +309,13 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Counters since start: for metrics and benchmarks. */
   WriterStats stats() {
     return new WriterStats(
-        committedBatches.get(), committedOps.get(), batchNanos.get(), commitNanos.get());
+        committedBatches.get(),
+        committedOps.get(),
+        batchNanos.get(),
+        commitNanos.get(),
+        syncs.get(),
+        syncNanos.get(),
+        slowSyncs.get());
   }
 
   /**
@@ -361,7 +369,13 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         if (syncFailure == null) {
           try {
+            long started = System.nanoTime();
             logSync.sync();
+            long took = System.nanoTime() - started;
+            syncNanos.addAndGet(took);
+            if (took > WriterStats.SLOW_LOG_SYNC_NANOS) {
+              slowSyncs.incrementAndGet();
+            }
             syncs.incrementAndGet();
           } catch (java.io.IOException | RuntimeException e) {
             syncFailure =

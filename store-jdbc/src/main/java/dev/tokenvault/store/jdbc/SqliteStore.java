@@ -99,7 +99,7 @@ public final class SqliteStore extends JdbcStore {
           new WalCheckpointer(
               connection,
               file,
-              () -> betweenBatches(WalCheckpointer.writerPass()),
+              this::betweenBatches,
               cycleFrames,
               "tokenvault-sqlite-checkpointer");
     } catch (SQLException e) {
@@ -177,6 +177,11 @@ public final class SqliteStore extends JdbcStore {
   /** Log cycles ended by the writer's last checkpoint so far (for tests). */
   long walCyclesEnded() {
     return checkpointer.cyclesEnded();
+  }
+
+  /** What the log's checkpoints cost since the store opened: for metrics and benchmarks. */
+  public WalStats walStats() {
+    return checkpointer.stats();
   }
 
   /** Commits everything queued, closes the connections, then gives up the file. */

@@ -107,17 +107,23 @@ final class WalCheckpointer implements AutoCloseable {
     }
   }
 
-  /** Runs the last pass of a cycle on the writer's connection, between two transactions. */
+  /** Runs the last pass of a cycle ({@code pass}) on the writer, between two transactions. */
   @FunctionalInterface
   interface Writer {
-    CompletableFuture<Pass> checkpointBetweenBatches();
+    CompletableFuture<Pass> checkpointBetweenBatches(GroupCommitWriter.Op<Pass> pass);
   }
 
-  /** The operation the writer runs for {@link Writer}: a pass on its own connection. */
-  static GroupCommitWriter.Op<Pass> writerPass() {
+  /**
+   * The operation the writer runs for {@link Writer}: a pass on its own connection. No write
+   * commits while it runs, so its time is counted as the writer's pause.
+   */
+  private GroupCommitWriter.Op<Pass> writerPass() {
     return tx -> {
+      long started = System.nanoTime();
       try (ResultSet rs = tx.prepare(PASSIVE).executeQuery()) {
         return Pass.read(rs);
+      } finally {
+        writerPauseNanos.addAndGet(System.nanoTime() - started);
       }
     };
   }
@@ -129,6 +135,9 @@ final class WalCheckpointer implements AutoCloseable {
   private final Thread thread;
   private final AtomicLong checkpoints = new AtomicLong();
   private final AtomicLong cyclesEnded = new AtomicLong();
+  private final AtomicLong writerPauseNanos = new AtomicLong();
+  private final AtomicLong databaseSyncs = new AtomicLong();
+  private final AtomicLong databaseSyncNanos = new AtomicLong();
   private FileChannel databaseChannel;
   private volatile boolean stopped;
 
@@ -164,6 +173,12 @@ final class WalCheckpointer implements AutoCloseable {
   /** Cycles ended by the writer's pass reaching the end of the log, so far (for tests). */
   long cyclesEnded() {
     return cyclesEnded.get();
+  }
+
+  /** Counters since start: for metrics and benchmarks. */
+  WalStats stats() {
+    return new WalStats(
+        cyclesEnded.get(), writerPauseNanos.get(), databaseSyncs.get(), databaseSyncNanos.get());
   }
 
   private void run() {
@@ -228,7 +243,10 @@ final class WalCheckpointer implements AutoCloseable {
     }
     Pass last;
     try {
-      last = writer.checkpointBetweenBatches().get(HANDOVER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      last =
+          writer
+              .checkpointBetweenBatches(writerPass())
+              .get(HANDOVER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       return -1; // close(): the loop ends
     } catch (TimeoutException e) {
@@ -251,7 +269,10 @@ final class WalCheckpointer implements AutoCloseable {
     if (databaseChannel == null) {
       databaseChannel = FileChannel.open(database, StandardOpenOption.READ);
     }
+    long started = System.nanoTime();
     databaseChannel.force(false);
+    databaseSyncNanos.addAndGet(System.nanoTime() - started);
+    databaseSyncs.incrementAndGet();
   }
 
   /** Stops the thread and closes its connection; the writer's last close checkpoints the rest. */

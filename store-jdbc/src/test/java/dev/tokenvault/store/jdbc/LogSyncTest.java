@@ -88,9 +88,14 @@ class LogSyncTest {
     assertThat(countEvents()).isEqualTo(1);
     assertThat(write).isNotDone();
 
+    Thread.sleep(20); // the sync takes at least 20 ms: a slow one (over 10 ms)
     sync.release.countDown();
     await(write);
     assertThat(writer.syncs()).isEqualTo(1);
+    WriterStats stats = writer.stats();
+    assertThat(stats.logSyncs()).isEqualTo(1);
+    assertThat(stats.slowLogSyncs()).isEqualTo(1);
+    assertThat(stats.logSyncNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
   }
 
   @Test

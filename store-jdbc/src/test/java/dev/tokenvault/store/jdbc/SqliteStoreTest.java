@@ -529,6 +529,13 @@ class SqliteStoreTest {
     writes.forEach(w -> await(w));
 
     assertThat(store.walCyclesEnded()).isGreaterThanOrEqualTo(2);
+    // What /metrics reports of it: the cycles, the writer's pause for each last pass, and the
+    // checkpoint thread's fsyncs of the database file before it.
+    WalStats wal = store.walStats();
+    assertThat(wal.cyclesEnded()).isEqualTo(store.walCyclesEnded());
+    assertThat(wal.writerPauseNanos()).isPositive();
+    assertThat(wal.databaseSyncs()).isGreaterThanOrEqualTo(wal.cyclesEnded());
+    assertThat(wal.databaseSyncNanos()).isPositive();
     assertEveryRecordSurvivesAReopen(records);
   }
 
