@@ -214,8 +214,9 @@ count_events() {
   echo "$total"
 }
 
-# writer_counters: "<commits> <writes> <log syncs> <log sync s> <slow log syncs> <writer paused s>"
-# of the store so far (GET /metrics, audit.read scope), or "" when the vault does not expose them.
+# writer_counters: "<commits> <writes> <log syncs> <log sync s> <slow log syncs> <writer paused s>
+# <slow commits>" of the store so far (GET /metrics, audit.read scope), or "" when the vault does
+# not expose them.
 writer_counters() {
   local resp
   resp="$(api "$ADMIN_TOKEN" GET /metrics)"
@@ -226,7 +227,8 @@ writer_counters() {
        $1 == "tokenvault_store_log_sync_seconds_total" { t = $2 }
        $1 == "tokenvault_store_log_syncs_slow_total" { sl = $2 }
        $1 == "tokenvault_store_wal_writer_pause_seconds_total" { p = $2 }
-       END { if (c != "" && o != "") printf "%d %d %s %s %s %s", c, o, n, t, sl, p }' \
+       $1 == "tokenvault_store_writer_commits_slow_total" { sc = $2 }
+       END { if (c != "" && o != "") printf "%d %d %s %s %s %s %s", c, o, n, t, sl, p, sc }' \
     <<<"${resp%$'\n'*}"
 }
 
@@ -265,7 +267,7 @@ nginx_workers() {
 
 # ---- one wrk run ----
 declare -A RPS=() P50=() P99=() P999=() NON2XX=() ERRS=() LOAD=() CPU=() REQS=() JIT=() CPUREQ=()
-declare -A BATCH=() SYNCMS=() SLOWSYNCS=() PAUSED=()
+declare -A BATCH=() SYNCMS=() SLOWSYNCS=() SLOWCOMMITS=() PAUSED=()
 
 # jit_seconds: the vault JVM's total JIT compile time so far (jstat -compiler), or "" without
 # jstat. The JIT keeps compiling for tens of seconds under load on 2 cores (seen here: ~30 s of
@@ -344,13 +346,16 @@ run_wrk() {
     split(a, x, " "); split(b, y, " ")
     if (a == "" || b == "" || y[1] == x[1]) print "n/a"; else printf "%.1f", (y[2] - x[2]) / (y[1] - x[1]) }')"
   # the durability path during the run: the log fsyncs' mean time, those over 10 ms per second,
-  # and the time per second the writer was paused for a log cycle's last checkpoint
-  read -r SYNCMS[$name] SLOWSYNCS[$name] PAUSED[$name] < <(awk -v a="$wc0" -v b="$wc1" \
-      -v wall="$wall" 'BEGIN {
+  # commits over 10 ms per second, and the time per second the writer was paused for a log
+  # cycle's last checkpoint
+  read -r SYNCMS[$name] SLOWSYNCS[$name] SLOWCOMMITS[$name] PAUSED[$name] < <(awk -v a="$wc0" \
+      -v b="$wc1" -v wall="$wall" 'BEGIN {
     split(a, x, " "); split(b, y, " ")
-    if (a == "" || b == "" || y[3] == "" || y[3] == x[3] || wall <= 0) { print "n/a n/a n/a"; exit }
-    printf "%.2f %.1f %.1f\n", (y[4] - x[4]) / (y[3] - x[3]) * 1000, (y[5] - x[5]) / wall * 1000,
-      (y[6] - x[6]) / wall * 1e6 }')
+    if (a == "" || b == "" || y[7] == "" || y[3] == x[3] || wall <= 0) {
+      print "n/a n/a n/a n/a"; exit
+    }
+    printf "%.2f %.1f %.1f %.1f\n", (y[4] - x[4]) / (y[3] - x[3]) * 1000,
+      (y[5] - x[5]) / wall * 1000, (y[7] - x[7]) / wall * 1000, (y[6] - x[6]) / wall * 1e6 }')
   # the vault's CPU time per request, in µs: what a request costs, which a loaded machine
   # distorts far less than it distorts req/s
   CPUREQ[$name]="$(awk -v v=$((v1 - v0)) -v hz="$CLK_TCK" -v n="${r[requests]}" \
@@ -505,15 +510,16 @@ report() {
   echo
   echo "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors |" \
     "× nginx | × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |" \
-    "writes/commit | log sync ms | slow syncs/s | writer paused ms/s |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"
+    "writes/commit | log sync ms | slow syncs/s | slow commits/s | writer paused ms/s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
   local s
   for s in "${SCENARIOS[@]}"; do
     [[ -n "${RPS[$s]:-}" ]] || continue
     echo "| $s | ${RPS[$s]} | ${P50[$s]} | ${P99[$s]} | ${P999[$s]} | ${NON2XX[$s]} |" \
       "${ERRS[$s]} | $(ratio "${RPS[$s]}" nginx) | $(ratio "${RPS[$s]}" ceiling) |" \
       "${LOAD[$s]} | ${CPU[$s]} | ${CPUREQ[$s]} | ${JIT[$s]} | ${BATCH[$s]:-n/a} |" \
-      "${SYNCMS[$s]:-n/a} | ${SLOWSYNCS[$s]:-n/a} | ${PAUSED[$s]:-n/a} |"
+      "${SYNCMS[$s]:-n/a} | ${SLOWSYNCS[$s]:-n/a} | ${SLOWCOMMITS[$s]:-n/a} |" \
+      "${PAUSED[$s]:-n/a} |"
   done
   echo
   echo "- ceiling = \`GET /v1/payments/{id}\` of an existing payment (200): TLS, HTTP, bearer" \
@@ -526,8 +532,9 @@ report() {
   echo "- writes/commit: the store writer's mean batch during the scenario (\`/metrics\`:" \
     "writes committed / transactions committed; audit events and checkpoints included)."
   echo "- log sync ms: the mean fsync of SQLite's write-ahead log (every acknowledged write waits" \
-    "for one); slow syncs/s: those over 10 ms, per second; writer paused ms/s: time per second" \
-    "the writer spent on a log cycle's last checkpoint, when no write commits (\`/metrics\`)."
+    "for one); slow syncs/s: those over 10 ms, per second; slow commits/s: the writer's" \
+    "COMMITs over 10 ms, per second; writer paused ms/s: time per second the writer spent on a" \
+    "log cycle's last checkpoint, when no write commits (\`/metrics\`)."
   if [[ -n "$KM_CALLS" ]]; then
     local ok=$(( REQS[tokenize] - NON2XX[tokenize] ))
     echo "- key-manager calls (GenerateDataKey + Decrypt audit events) during the tokenize run:" \

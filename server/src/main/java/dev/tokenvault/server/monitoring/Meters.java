@@ -28,6 +28,8 @@ public final class Meters {
   public static final String WRITER_COMMITS = "tokenvault.store.writer.commits";
 
   public static final String WRITER_OPERATIONS = "tokenvault.store.writer.operations";
+  /** Counter: the writer's COMMITs that took longer than 10 ms (every write in them waited). */
+  public static final String WRITER_COMMITS_SLOW = "tokenvault.store.writer.commits.slow";
   /**
    * Counters of the SQLite store's durability path: fsyncs of its write-ahead log (every
    * acknowledged write waits for one), their time in seconds, and those slower than 10 ms; the

@@ -145,6 +145,9 @@ public class VaultProducer {
       FunctionCounter.builder(Meters.WRITER_OPERATIONS, jdbc, s -> s.writerStats().operations())
           .description("writes in the transactions the store's writer committed")
           .register(registry);
+      FunctionCounter.builder(Meters.WRITER_COMMITS_SLOW, jdbc, s -> s.writerStats().slowCommits())
+          .description("the store writer's commits that took longer than 10 ms")
+          .register(registry);
     }
     try {
       keyManager = openKeyManager(dir, clock);

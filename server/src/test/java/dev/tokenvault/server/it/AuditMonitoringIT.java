@@ -121,6 +121,7 @@ class AuditMonitoringIT {
     assertThat(commits).isPositive();
     assertThat(counter(m, "tokenvault_store_writer_operations_total"))
         .isGreaterThanOrEqualTo(Math.max(commits, 4.0));
+    assertThat(counter(m, "tokenvault_store_writer_commits_slow_total")).isBetween(0.0, commits);
     // SQLite acknowledged each of those commits after an fsync of its log, which took time.
     assertThat(counter(m, "tokenvault_store_log_syncs_total")).isPositive();
     assertThat(counter(m, "tokenvault_store_log_sync_seconds_total")).isPositive();

@@ -191,6 +191,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final AtomicLong committedBatches = new AtomicLong();
   private final AtomicLong committedOps = new AtomicLong();
   private final AtomicLong commitNanos = new AtomicLong();
+  private final AtomicLong slowCommits = new AtomicLong();
   private final AtomicLong batchNanos = new AtomicLong();
   private boolean closed;
 
@@ -313,6 +314,7 @@ final class GroupCommitWriter implements AutoCloseable {
         committedOps.get(),
         batchNanos.get(),
         commitNanos.get(),
+        slowCommits.get(),
         syncs.get(),
         syncNanos.get(),
         slowSyncs.get());
@@ -373,7 +375,7 @@ final class GroupCommitWriter implements AutoCloseable {
             logSync.sync();
             long took = System.nanoTime() - started;
             syncNanos.addAndGet(took);
-            if (took > WriterStats.SLOW_LOG_SYNC_NANOS) {
+            if (took > WriterStats.SLOW_NANOS) {
               slowSyncs.incrementAndGet();
             }
             syncs.incrementAndGet();
@@ -539,6 +541,9 @@ final class GroupCommitWriter implements AutoCloseable {
       committedBatches.incrementAndGet();
       committedOps.addAndGet(open.size());
       commitNanos.addAndGet(done - committing);
+      if (done - committing > WriterStats.SLOW_NANOS) {
+        slowCommits.incrementAndGet();
+      }
       batchNanos.addAndGet(openBusyNanos + (done - committing));
     } catch (SQLException e) {
       if (connectionAlive()) {

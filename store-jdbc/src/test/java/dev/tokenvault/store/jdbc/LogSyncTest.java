@@ -143,6 +143,29 @@ class LogSyncTest {
   }
 
   @Test
+  void aCommitOver10MsIsCountedAsSlow() throws Exception {
+    writer =
+        SqliteWriters.open(
+            dir.resolve("vault.db"),
+            completions,
+            new GroupCommitWriter.LogSync() {
+              @Override
+              public void sync() {}
+
+              @Override
+              public void close() {}
+            },
+            SqliteWriters.slowCommits(20));
+
+    await(append());
+
+    WriterStats stats = writer.stats();
+    assertThat(stats.batches()).isEqualTo(1);
+    assertThat(stats.slowCommits()).isEqualTo(1);
+    assertThat(stats.commitNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+  }
+
+  @Test
   void aFailedSyncFailsItsBatchesAsUnknownAndRefusesLaterWrites() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     writer(
