@@ -33,7 +33,7 @@ class PrometheusRulesTest {
   @Test
   void rulesAreValid() throws Exception {
     assertThat(Files.exists(RULES.resolve("alerts.yml"))).isTrue();
-    assertThat(promtool("check", "rules", "alerts.yml")).contains("SUCCESS: 7 rules found");
+    assertThat(promtool("check", "rules", "alerts.yml")).contains("SUCCESS: 9 rules found");
   }
 
   @Test
