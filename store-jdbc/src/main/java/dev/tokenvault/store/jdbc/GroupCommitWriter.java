@@ -302,11 +302,6 @@ final class GroupCommitWriter implements AutoCloseable {
     return committedBatches.get();
   }
 
-  /** Log syncs so far (one per group of batches; for tests). */
-  long syncs() {
-    return syncs.get();
-  }
-
   /** Counters since start: for metrics and benchmarks. */
   WriterStats stats() {
     return new WriterStats(

@@ -822,11 +822,6 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
     return writer.submitBetweenBatches(op);
   }
 
-  /** Log syncs the writer ran so far (engines whose commit is not durable by itself). */
-  long syncs() {
-    return writer.syncs();
-  }
-
   /** Transactions the writer committed so far. */
   long committedBatches() {
     return writer.committedBatches();

@@ -174,11 +174,6 @@ public final class SqliteStore extends JdbcStore {
     return checkpointer.checkpoints();
   }
 
-  /** Log cycles ended by the writer's last checkpoint so far (for tests). */
-  long walCyclesEnded() {
-    return checkpointer.cyclesEnded();
-  }
-
   /** What the log's checkpoints cost since the store opened: for metrics and benchmarks. */
   public WalStats walStats() {
     return checkpointer.stats();

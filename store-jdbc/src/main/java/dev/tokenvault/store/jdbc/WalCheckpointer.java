@@ -170,11 +170,6 @@ final class WalCheckpointer implements AutoCloseable {
     return checkpoints.get();
   }
 
-  /** Cycles ended by the writer's pass reaching the end of the log, so far (for tests). */
-  long cyclesEnded() {
-    return cyclesEnded.get();
-  }
-
   /** Counters since start: for metrics and benchmarks. */
   WalStats stats() {
     return new WalStats(
