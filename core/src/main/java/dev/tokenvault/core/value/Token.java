@@ -1,7 +1,6 @@
 package dev.tokenvault.core.value;
 
 import java.security.SecureRandom;
-import java.util.regex.Pattern;
 
 /**
  * A random token: {@code tok_} followed by 22 base62 characters encoding 128 bits from {@link
@@ -16,10 +15,8 @@ public record Token(String value) {
   /** ceil(128 / log2(62)) = 22 characters. */
   static final int BODY_LENGTH = 22;
 
-  private static final Pattern SHAPE = Pattern.compile("tok_[0-9A-Za-z]{22}");
-
   public Token {
-    if (value == null || !SHAPE.matcher(value).matches()) {
+    if (!isWellFormed(value)) {
       throw new InvalidValueException(
           "invalid_token", "token", "a token is 'tok_' followed by 22 letters and digits");
     }
@@ -30,9 +27,22 @@ public record Token(String value) {
     return new Token(RandomIds.next(PREFIX, random));
   }
 
-  /** True when {@code s} has the shape of a token (says nothing of whether it exists). */
+  /**
+   * True when {@code s} has the shape of a token, {@code tok_[0-9A-Za-z]{22}} (says nothing of
+   * whether it exists). Checked by hand rather than with a regular expression: every tokenize and
+   * detokenize checks a token, and the matcher was about 1% of the event loops' time.
+   */
   public static boolean isWellFormed(String s) {
-    return s != null && SHAPE.matcher(s).matches();
+    if (s == null || s.length() != PREFIX.length() + BODY_LENGTH || !s.startsWith(PREFIX)) {
+      return false;
+    }
+    for (int i = PREFIX.length(); i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
