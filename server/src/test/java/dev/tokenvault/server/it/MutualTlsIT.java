@@ -15,6 +15,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code tokenvault.tls.client-auth=need}: a client without a certificate from the trusted CA
@@ -25,9 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class MutualTlsIT {
 
-  @Test
-  void needRequiresTheDemoClientCertificateAndAuditsItsSubject() {
-    try (VaultServer server = VaultServer.fresh("mtls", Map.of("tokenvault.tls.client-auth", "need"))) {
+  /** On either TLS engine: the default (OpenSSL where it loads) and the JDK's. */
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "jdk"})
+  void needRequiresTheDemoClientCertificateAndAuditsItsSubject(String engine) {
+    try (VaultServer server = VaultServer.fresh("mtls-" + engine,
+        Map.of("tokenvault.tls.client-auth", "need", "tokenvault.tls.engine", engine))) {
       server.start();
       Http anonymousTls = new Http("https://localhost:" + server.port, server.dataDir.resolve("tls/ca.pem"));
       assertThatThrownBy(() -> anonymousTls.get("/health", null)).isInstanceOf(RuntimeException.class);

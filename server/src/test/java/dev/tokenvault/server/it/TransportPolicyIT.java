@@ -21,7 +21,9 @@ import org.junit.jupiter.api.TestInstance;
  * The transport policy over the wire: TLS 1.2 and 1.3 only, forward-secret AEAD suites only
  * (checked with a JSSE client offering one protocol or suite at a time, in its own JVM, see
  * {@link TlsProbe}); HSTS on every answer; header and body size limits answered as problems; and
- * nothing of Quarkus' own {@code /q/} tree (metrics) served.
+ * nothing of Quarkus' own {@code /q/} tree (metrics) served. All of it on the default TLS engine
+ * (OpenSSL where it loads, as on Linux x86-64) and, in {@link TransportPolicyJdkEngineIT}, on the
+ * JDK's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TransportPolicyIT {
@@ -30,8 +32,23 @@ class TransportPolicyIT {
 
   @BeforeAll
   void start() {
-    server = VaultServer.fresh("transport", Map.of()).start();
+    server = VaultServer.fresh("transport", engineSetting()).start();
     http = server.http();
+  }
+
+  /** The server's {@code tokenvault.tls.engine} setting: none, the default. */
+  Map<String, String> engineSetting() {
+    return Map.of();
+  }
+
+  /** What the server logs at start about the engine it uses. */
+  String engineLogLine() {
+    return "HTTPS uses OpenSSL (BoringSSL)";
+  }
+
+  @Test
+  void theExpectedTlsEngineServes() {
+    assertThat(server.logText()).contains(engineLogLine());
   }
 
   @AfterAll
