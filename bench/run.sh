@@ -503,6 +503,8 @@ report() {
   echo
   echo "- machine: $NPROC cores, $CPU_MODEL; $JDK; $WRK_VERSION; nginx $NGINX_VERSION"
   echo "- commit: $COMMIT"
+  echo "- server: $(grep -o 'HTTPS uses [^"]*' "$RUN_DIR/vault.log" | head -1 || true);" \
+    "extra settings (BENCH_VAULT_ARGS): ${BENCH_VAULT_ARGS:-none}; JAVA_OPTS: ${JAVA_OPTS:-none}"
   echo "- wrk: $THREADS threads, $CONNECTIONS connections (keep-alive), $DURATION per scenario," \
     "HTTPS, on the same machine as the server"
   echo "- load average (1/5/15 min) at the start of each run is in the table: other" \
