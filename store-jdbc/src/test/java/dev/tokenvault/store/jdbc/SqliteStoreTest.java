@@ -619,15 +619,21 @@ class SqliteStoreTest {
               return null;
             });
 
-    first.open();
-    // The write and the second gate now share a batch: the write has run, the batch is open.
-    secondEntered.await();
-    assertThat(write).isNotDone();
-    assertThat(await(store.findToken(record.token()))).isEmpty();
-
-    secondRelease.countDown();
+    // Released, not awaited: while a log sync is still under way when the first gate returns, the
+    // writer keeps its transaction open, so the gate's write shares the batch too and completes
+    // only with it (waiting for it here would wait for the second gate, which waits for us).
+    first.release().countDown();
+    try {
+      // The write and the second gate now share a batch: the write has run, the batch is open.
+      secondEntered.await();
+      assertThat(write).isNotDone();
+      assertThat(await(store.findToken(record.token()))).isEmpty();
+    } finally {
+      secondRelease.countDown(); // also when an assertion failed: close() waits for the writer
+    }
     await(second);
     await(write);
+    await(first.held());
     assertThat(await(store.findToken(record.token()))).contains(record);
   }
 
