@@ -180,9 +180,9 @@ class HotRoutesIT {
 
     // two new payments, one down each path (one key each: the second would be a replay)
     HttpResponse<String> hot = http.send(post(HttpRequest.newBuilder(), "/v1/payments", merchant, pay)
-        .header("Idempotency-Key", UUID.randomUUID().toString()).build());
+        .header("Idempotency-Key", freshKey()).build());
     HttpResponse<String> rest = http.send(post(HttpRequest.newBuilder(), "/v1/payments", merchant, pay)
-        .header("Idempotency-Key", UUID.randomUUID().toString()).header("Accept", VIA_REST).build());
+        .header("Idempotency-Key", freshKey()).header("Accept", VIA_REST).build());
     assertThat(hot.statusCode()).isEqualTo(201).isEqualTo(rest.statusCode());
     assertThat(hot.headers().firstValue("Content-Type")).contains("application/json");
     assertThat(hot.headers().firstValue("Idempotent-Replayed")).isEmpty();
@@ -190,10 +190,12 @@ class HotRoutesIT {
     assertThat(stable(hot, "id", "createdAt", "authorizationCode"))
         .isEqualTo(stable(rest, "id", "createdAt", "authorizationCode"));
 
-    String fresh = UUID.randomUUID().toString();
-    http.send(post(HttpRequest.newBuilder(), "/v1/payments", merchant, pay).header("Idempotency-Key", fresh).build());
+    String fresh = freshKey();
+    HttpResponse<String> original = http.send(
+        post(HttpRequest.newBuilder(), "/v1/payments", merchant, pay).header("Idempotency-Key", fresh).build());
+    assertThat(original.statusCode()).as(original.body()).isEqualTo(201);
     var replays = both(b -> post(b, "/v1/payments", merchant, pay).header("Idempotency-Key", fresh));
-    assertThat(replays[0].headers().firstValue("Idempotent-Replayed")).contains("true");
+    assertThat(replays[0].headers().firstValue("Idempotent-Replayed")).as(replays[0].body()).contains("true");
     assertThat(Http.json(replays[0])).isEqualTo(Http.json(replays[1]));
 
     var noKey = both(b -> post(b, "/v1/payments", merchant, pay));
@@ -267,5 +269,18 @@ class HotRoutesIT {
     assertThat(fits.headers().firstValue("Content-Type").orElse("")).as("answered by the REST layer")
         .startsWith("application/json;charset=UTF-8");
     assertThat(Http.json(fits).get("token").asText()).isNotBlank();
+  }
+
+  /**
+   * A new Idempotency-Key without a digit: the vault refuses a key holding a digit run that could
+   * be a card number ({@code idempotency_key_invalid}), and about 1.2% of random UUIDs hold one (a
+   * random UUID's hex digits mapped to letters here).
+   */
+  private static String freshKey() {
+    StringBuilder key = new StringBuilder("order-");
+    for (char c : UUID.randomUUID().toString().toCharArray()) {
+      key.append(c >= '0' && c <= '9' ? (char) ('g' + (c - '0')) : c);
+    }
+    return key.toString();
   }
 }
