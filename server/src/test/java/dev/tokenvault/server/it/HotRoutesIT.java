@@ -191,11 +191,12 @@ class HotRoutesIT {
         .isEqualTo(stable(rest, "id", "createdAt", "authorizationCode"));
 
     String fresh = freshKey();
-    HttpResponse<String> original = http.send(
-        post(HttpRequest.newBuilder(), "/v1/payments", merchant, pay).header("Idempotency-Key", fresh).build());
+    HttpResponse<String> original = http.send(post(HttpRequest.newBuilder(), "/v1/payments",
+        merchant, pay).header("Idempotency-Key", fresh).build());
     assertThat(original.statusCode()).as(original.body()).isEqualTo(201);
     var replays = both(b -> post(b, "/v1/payments", merchant, pay).header("Idempotency-Key", fresh));
-    assertThat(replays[0].headers().firstValue("Idempotent-Replayed")).as(replays[0].body()).contains("true");
+    assertThat(replays[0].headers().firstValue("Idempotent-Replayed")).as(replays[0].body())
+        .contains("true");
     assertThat(Http.json(replays[0])).isEqualTo(Http.json(replays[1]));
 
     var noKey = both(b -> post(b, "/v1/payments", merchant, pay));
