@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -99,30 +100,29 @@ public class VaultProducer {
     return Clock.systemUTC();
   }
 
+  /** A counter that reads {@code value} of {@code store} when {@code /metrics} is scraped. */
+  private <S> void storeCounter(String name, S store, ToDoubleFunction<S> value,
+      String description) {
+    FunctionCounter.builder(name, store, value).description(description).register(registry);
+  }
+
   /** The SQLite store's log syncs and log cycles ({@link Meters#LOG_SYNCS}). */
   private void registerDurabilityMeters(dev.tokenvault.store.jdbc.SqliteStore sqlite) {
-    FunctionCounter.builder(Meters.LOG_SYNCS, sqlite, s -> s.writerStats().logSyncs())
-        .description("fsyncs of the write-ahead log; every acknowledged write waits for one")
-        .register(registry);
-    FunctionCounter.builder(Meters.LOG_SYNC_SECONDS, sqlite,
-            s -> s.writerStats().logSyncNanos() / 1e9)
-        .description("time the write-ahead log's fsyncs took").register(registry);
-    FunctionCounter.builder(Meters.LOG_SYNCS_SLOW, sqlite, s -> s.writerStats().slowLogSyncs())
-        .description("fsyncs of the write-ahead log that took longer than 10 ms")
-        .register(registry);
-    FunctionCounter.builder(Meters.WAL_CYCLES, sqlite, s -> s.walStats().cyclesEnded())
-        .description("write-ahead log cycles ended (the log restarts from its beginning)")
-        .register(registry);
-    FunctionCounter.builder(Meters.WAL_WRITER_PAUSE_SECONDS, sqlite,
-            s -> s.walStats().writerPauseNanos() / 1e9)
-        .description("time the writer spent on each cycle's last checkpoint; no write commits"
-            + " meanwhile")
-        .register(registry);
-    FunctionCounter.builder(Meters.WAL_DATABASE_SYNCS, sqlite, s -> s.walStats().databaseSyncs())
-        .description("fsyncs of the database file by the checkpoint thread").register(registry);
-    FunctionCounter.builder(Meters.WAL_DATABASE_SYNC_SECONDS, sqlite,
-            s -> s.walStats().databaseSyncNanos() / 1e9)
-        .description("time the database file's fsyncs took").register(registry);
+    storeCounter(Meters.LOG_SYNCS, sqlite, s -> s.writerStats().logSyncs(),
+        "fsyncs of the write-ahead log; every acknowledged write waits for one");
+    storeCounter(Meters.LOG_SYNC_SECONDS, sqlite, s -> s.writerStats().logSyncNanos() / 1e9,
+        "time the write-ahead log's fsyncs took");
+    storeCounter(Meters.LOG_SYNCS_SLOW, sqlite, s -> s.writerStats().slowLogSyncs(),
+        "fsyncs of the write-ahead log that took longer than 10 ms");
+    storeCounter(Meters.WAL_CYCLES, sqlite, s -> s.walStats().cyclesEnded(),
+        "write-ahead log cycles ended (the log restarts from its beginning)");
+    storeCounter(Meters.WAL_WRITER_PAUSE_SECONDS, sqlite,
+        s -> s.walStats().writerPauseNanos() / 1e9,
+        "time the writer spent on each cycle's last checkpoint; no write commits meanwhile");
+    storeCounter(Meters.WAL_DATABASE_SYNCS, sqlite, s -> s.walStats().databaseSyncs(),
+        "fsyncs of the database file by the checkpoint thread");
+    storeCounter(Meters.WAL_DATABASE_SYNC_SECONDS, sqlite,
+        s -> s.walStats().databaseSyncNanos() / 1e9, "time the database file's fsyncs took");
   }
 
   void start(@Observes StartupEvent ev, Clock clock) {
@@ -140,14 +140,12 @@ public class VaultProducer {
       registerDurabilityMeters(sqlite);
     }
     if (stores.tokens() instanceof dev.tokenvault.store.jdbc.JdbcStore jdbc) {
-      FunctionCounter.builder(Meters.WRITER_COMMITS, jdbc, s -> s.writerStats().batches())
-          .description("transactions the store's writer committed").register(registry);
-      FunctionCounter.builder(Meters.WRITER_OPERATIONS, jdbc, s -> s.writerStats().operations())
-          .description("writes in the transactions the store's writer committed")
-          .register(registry);
-      FunctionCounter.builder(Meters.WRITER_COMMITS_SLOW, jdbc, s -> s.writerStats().slowCommits())
-          .description("the store writer's commits that took longer than 10 ms")
-          .register(registry);
+      storeCounter(Meters.WRITER_COMMITS, jdbc, s -> s.writerStats().batches(),
+          "transactions the store's writer committed");
+      storeCounter(Meters.WRITER_OPERATIONS, jdbc, s -> s.writerStats().operations(),
+          "writes in the transactions the store's writer committed");
+      storeCounter(Meters.WRITER_COMMITS_SLOW, jdbc, s -> s.writerStats().slowCommits(),
+          "the store writer's commits that took longer than 10 ms");
     }
     try {
       keyManager = openKeyManager(dir, clock);
