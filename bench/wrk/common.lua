@@ -115,8 +115,7 @@ local key_counter = 0
 local run_id = string.format("%x", os.time())
 function M.payment_request(bearer, token)
   key_counter = key_counter + 1
-  -- letters between the numbers: the vault refuses a key with a digit run that could be a card
-  -- number (12+ digits, dashes allowed between them), which "hex time-phase-thread-n" could form
+  -- unique per run, phase, thread and request (the vault stores only a keyed reference of it)
   local key = string.format("bench-%s-p%d-t%d-n%d", run_id, tonumber(M.env("TV_PHASE", "1")),
     tid or 0, key_counter)
   -- 25.00 USD: not a decline trigger (amounts ending in 51 minor units are)

@@ -10,6 +10,9 @@ import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.keys.LocalKeyManager;
 import dev.tokenvault.core.payment.PaymentStatus;
 import dev.tokenvault.core.payment.SimulatedAcquirer;
+import dev.tokenvault.core.keys.EncryptionContext;
+import dev.tokenvault.core.store.DataKeyRecord;
+import dev.tokenvault.core.store.KeyPurpose;
 import dev.tokenvault.core.store.TokenRecord;
 import dev.tokenvault.core.value.AccountNumber;
 import dev.tokenvault.core.value.Namespace;
@@ -458,6 +461,77 @@ class DefaultVaultTest {
     PaymentResult b =
         await(vault.pay(new PayCommand(NS, t, 500, "EUR", "k"), TestContexts.client("b")));
     assertThat(a.payment().id()).isNotEqualTo(b.payment().id());
+  }
+
+  /** A v4-shaped UUID whose first three groups read 4111 1111 1111 1111: a Luhn-valid run. */
+  private static final String UUID_WITH_A_CARD_RUN = "41111111-1111-1111-a111-0123456789ab";
+
+  @Test
+  void paymentsStoreAKeyedReferenceOfTheIdempotencyKeyNeverTheKey() throws Exception {
+    Token t = tokenize(VISA).token().token();
+    for (String key : List.of("order-" + VISA, UUID_WITH_A_CARD_RUN)) {
+      PaymentResult first =
+          await(vault.pay(new PayCommand(NS, t, 700, "EUR", key), TestContexts.client("shop")));
+      assertThat(first.created()).isTrue();
+      String stored = await(store.findPayment(first.payment().id())).orElseThrow().idempotencyKey();
+      assertThat(stored).doesNotContain(key).doesNotContain(VISA).doesNotContain("1111-1111");
+      assertThat(stored).isEqualTo(expectedReference("shop", key));
+      PaymentResult retry =
+          await(vault.pay(new PayCommand(NS, t, 700, "EUR", key), TestContexts.client("shop")));
+      assertThat(retry.created()).isFalse();
+      assertThat(retry.payment().id()).isEqualTo(first.payment().id());
+    }
+    assertThat(await(store.listDataKeys(KeyPurpose.IDEMPOTENCY, null)))
+        .as("one idempotency key for the vault, whatever the clients and keys")
+        .singleElement()
+        .satisfies(k -> {
+          assertThat(k.keyId()).isEqualTo("ik_v1");
+          assertThat(k.namespace()).isEqualTo(Namespace.SYSTEM);
+        });
+  }
+
+  /**
+   * The reference computed apart from the vault: HMAC-SHA256 under the stored idempotency key
+   * (unwrapped here through the key manager) of the length-prefixed client id and key. A change
+   * of this format would orphan every stored reference, so retries would make new payments.
+   */
+  private String expectedReference(String clientId, String key) throws Exception {
+    DataKeyRecord record = await(store.findDataKey("ik_v1")).orElseThrow();
+    byte[] clear =
+        keyManager.decryptDataKey(
+            record.wrapped(),
+            EncryptionContext.of(
+                "tokenvault:namespace", "tokenvault-system",
+                "tokenvault:key-id", "ik_v1",
+                "tokenvault:purpose", "idempotency"));
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(clear, "HmacSHA256"));
+    byte[] c = clientId.getBytes(StandardCharsets.UTF_8);
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    byte[] input =
+        java.nio.ByteBuffer.allocate(8 + c.length + k.length)
+            .putInt(c.length).put(c).putInt(k.length).put(k).array();
+    return "ik_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input));
+  }
+
+  @Test
+  void aRetryAfterARestartFindsItsPayment() {
+    Token t = tokenize(VISA).token().token();
+    PayCommand cmd = new PayCommand(NS, t, 800, "EUR", UUID_WITH_A_CARD_RUN);
+    PaymentResult first = await(vault.pay(cmd, TestContexts.merchant()));
+    int generated = keyManager.generateCalls();
+    vault.close();
+    vault = vault(KeyRingSettings.DEFAULTS);
+    PaymentResult retry = await(vault.pay(cmd, TestContexts.merchant()));
+    assertThat(retry.created()).isFalse();
+    assertThat(retry.payment()).isEqualTo(first.payment());
+    assertThat(keyManager.generateCalls()).as("no new idempotency key").isEqualTo(generated);
+    assertThat(store.auditEvents())
+        .as("the new process unwrapped the idempotency key, audited")
+        .anySatisfy(e -> {
+          assertThat(e.event().eventName()).isEqualTo(AuditAction.DECRYPT);
+          assertThat(e.event().encryptionContext()).containsEntry("tokenvault:key-id", "ik_v1");
+        });
   }
 
   @Test

@@ -18,7 +18,9 @@ import java.util.Objects;
  * @param declineCode the acquirer's reason when declined, else null
  * @param authorizationCode the acquirer's code when approved, else null
  * @param clientId the OAuth2 client that asked (idempotency keys are per client)
- * @param idempotencyKey the caller's {@code Idempotency-Key}
+ * @param idempotencyKey the keyed reference of the caller's {@code Idempotency-Key} ({@code ik_}
+ *     + 43 base64url characters, see {@code DefaultVault.IdempotencyRefs}), never the key itself:
+ *     callers may put anything in a key, card numbers included. Stores keep it as given.
  * @param requestHash SHA-256 (hex) of the canonical request, to tell a retry from a different
  *     request under the same key
  * @param createdAt creation time

@@ -9,5 +9,10 @@ public enum KeyPurpose {
   /** Seed of a vault signing key pair (ECDSA P-256): audit checkpoints, capture sessions. */
   SIGNING,
   /** Seed of a vault key-agreement key pair (ECDH-ES P-256): browser capture JWEs. */
-  CAPTURE_ENCRYPTION
+  CAPTURE_ENCRYPTION,
+  /**
+   * Keys the references under which payments are found by their {@code Idempotency-Key}
+   * (HMAC-SHA256 PRF): one per vault, so no caller's key is stored in clear.
+   */
+  IDEMPOTENCY
 }

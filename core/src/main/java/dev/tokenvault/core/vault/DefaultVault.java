@@ -309,9 +309,17 @@ public final class DefaultVault implements Vault {
 
   @Override
   public CompletionStage<PaymentResult> pay(PayCommand cmd, RequestContext ctx) {
-    Namespace ns = cmd.namespace();
     String clientId = ctx.clientId() == null ? ctx.principal() : ctx.clientId();
     String requestHash = requestHash(cmd);
+    return keys.idempotencyPrf(ctx)
+        .thenApply(prf -> IdempotencyRefs.compute(prf, clientId, cmd.idempotencyKey()))
+        .thenCompose(ref -> pay(cmd, ctx, clientId, ref, requestHash));
+  }
+
+  private CompletionStage<PaymentResult> pay(
+      PayCommand cmd, RequestContext ctx, String clientId, String idempotencyRef,
+      String requestHash) {
+    Namespace ns = cmd.namespace();
     return live(ns, cmd.token(), AuditAction.CREATE_PAYMENT, ctx)
         .thenCompose(
             r -> open(r, AuditAction.CREATE_PAYMENT, ctx).thenApply(v -> new Opened(r, v)))
@@ -346,7 +354,7 @@ public final class DefaultVault implements Vault {
                       auth.declineCode(),
                       auth.authorizationCode(),
                       clientId,
-                      cmd.idempotencyKey(),
+                      idempotencyRef,
                       requestHash,
                       now);
               AuditEvent event =
@@ -596,6 +604,36 @@ public final class DefaultVault implements Vault {
 
     public DefaultVault build() {
       return new DefaultVault(this);
+    }
+  }
+
+  /**
+   * What a payment stores in place of its {@code Idempotency-Key}: {@code ik_} +
+   * base64url(HMAC-SHA256(the vault's idempotency key, len(client) || client || len(key) || key)),
+   * lengths as 4-byte big-endian counts of UTF-8 bytes. Keyed, so a key that holds a card number
+   * (by design or by chance: about 1.2% of random UUIDs hold a Luhn-valid run of 12-19 digits) is
+   * neither stored nor recoverable by hashing guesses; deterministic, so a retry finds its payment
+   * in every process and after a restart.
+   */
+  static final class IdempotencyRefs {
+    private IdempotencyRefs() {}
+
+    static final String PREFIX = "ik_";
+
+    static String compute(com.google.crypto.tink.prf.Prf prf, String clientId, String key) {
+      byte[] client = clientId.getBytes(StandardCharsets.UTF_8);
+      byte[] k = key.getBytes(StandardCharsets.UTF_8);
+      java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(8 + client.length + k.length);
+      input.putInt(client.length).put(client).putInt(k.length).put(k);
+      try {
+        return PREFIX
+            + Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input.array(), 32));
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("HMAC failed", e);
+      } finally {
+        Arrays.fill(k, (byte) 0);
+        Arrays.fill(input.array(), (byte) 0);
+      }
     }
   }
 

@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * The key manager's KEK wraps data keys; data keys encrypt records (one AES-256-GCM key for up to
  * {@link KeyRingSettings#maxEncryptionsPerKey} records or {@link KeyRingSettings#maxKeyAge});
- * each namespace also has a fingerprint key (HMAC-SHA256), versioned. Keys are stored only wrapped.
+ * each namespace also has a fingerprint key (HMAC-SHA256), versioned; the vault has one
+ * idempotency key (HMAC-SHA256) for payments' {@code Idempotency-Key} references. Keys are stored
+ * only wrapped.
  *
  * <h2>Fingerprint-key versions</h2>
  *
@@ -77,6 +79,13 @@ final class KeyRing {
   static final Duration FINGERPRINT_RECHECK = Duration.ofSeconds(30);
 
   private static final Pattern FINGERPRINT_KEY_ID = Pattern.compile("fk_v([1-9][0-9]{0,8})_(.+)");
+  /**
+   * The id of the vault's one idempotency key ({@link KeyPurpose#IDEMPOTENCY}, in {@link
+   * Namespace#SYSTEM}). Not rotated: a new key would orphan every stored reference, so retries of
+   * earlier payments would no longer be recognised. KEK rotation rewraps it like every key.
+   */
+  static final String IDEMPOTENCY_KEY_ID = "ik_v1";
+
   private static final Pattern VAULT_KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final KeyManager keyManager;
@@ -94,6 +103,9 @@ final class KeyRing {
   private final ConcurrentHashMap<String, CompletableFuture<Prf>> fingerprintPrfs =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<VaultKeyPair>> vaultKeyPairs =
+      new ConcurrentHashMap<>();
+  /** The vault's idempotency PRF, under {@link #IDEMPOTENCY_KEY_ID} (one entry, or none yet). */
+  private final ConcurrentHashMap<String, CompletableFuture<Prf>> idempotencyPrf =
       new ConcurrentHashMap<>();
   private final AsyncCache<String, Aead> unwrapped;
   private final AtomicLong keyManagerCalls = new AtomicLong();
@@ -492,6 +504,18 @@ final class KeyRing {
           "a stored key belongs to another namespace or purpose");
     }
     return r;
+  }
+
+  /**
+   * The vault's idempotency PRF, created by the first payment of the first process and unwrapped
+   * once per process after that (one audited key-manager call).
+   */
+  CompletionStage<Prf> idempotencyPrf(RequestContext ctx) {
+    return once(
+        idempotencyPrf,
+        IDEMPOTENCY_KEY_ID,
+        id -> loadOrCreate(Namespace.SYSTEM, id, KeyPurpose.IDEMPOTENCY, ctx)
+            .thenApply(KeyRing::prfOf));
   }
 
   /**

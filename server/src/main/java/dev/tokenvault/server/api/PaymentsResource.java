@@ -76,11 +76,8 @@ public class PaymentsResource {
       throw new InvalidValueException("idempotency_key_required", IDEMPOTENCY_KEY,
           "the Idempotency-Key header is required");
     }
-    if (dev.tokenvault.server.logging.Redactor.containsCardNumber(idempotencyKey)) {
-      // keys are stored in clear with the payment: never a card number
-      throw new InvalidValueException("idempotency_key_invalid", IDEMPOTENCY_KEY,
-          "the Idempotency-Key must not contain a card number");
-    }
+    // Any printable key is accepted, digits included: the vault stores a keyed reference of it,
+    // never the key (DefaultVault.IdempotencyRefs).
     Bodies.required(body);
     return new PayCommand(caller.namespace(), Bodies.token(body.token(), "token"),
         Amounts.minorUnits(body.amount()), Bodies.requiredField(body.currency(), "currency"),
