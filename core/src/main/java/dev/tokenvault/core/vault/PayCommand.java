@@ -5,7 +5,6 @@ import dev.tokenvault.core.value.Namespace;
 import dev.tokenvault.core.value.Token;
 import java.util.Currency;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A request to charge a token; validates itself.
@@ -22,8 +21,6 @@ public record PayCommand(
   /** The largest amount accepted at all (the acquirer applies its own, lower limits). */
   public static final long MAX_AMOUNT = 99_999_999_999L;
 
-  private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
-
   public PayCommand {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(token, "token");
@@ -31,16 +28,46 @@ public record PayCommand(
       throw new InvalidValueException(
           "invalid_amount", "amount", "amount is a whole number of minor units, 1 to " + MAX_AMOUNT);
     }
-    if (currency == null || !currency.matches("[A-Z]{3}") || !isKnownCurrency(currency)) {
+    if (currency == null || !isThreeCapitals(currency) || !isKnownCurrency(currency)) {
       throw new InvalidValueException(
           "invalid_currency", "currency", "currency must be an ISO 4217 code such as USD or EUR");
     }
-    if (idempotencyKey == null || !KEY.matcher(idempotencyKey).matches()) {
+    if (idempotencyKey == null || !isPrintableAscii(idempotencyKey, 255)) {
       throw new InvalidValueException(
           "invalid_idempotency_key",
           "Idempotency-Key",
           "Idempotency-Key must be 1-255 printable ASCII characters");
     }
+  }
+
+  // Checked by hand, not by regular expression: both run on every payment request, and
+  // String.matches compiles its pattern on every call.
+
+  private static boolean isThreeCapitals(String s) {
+    if (s.length() != 3) {
+      return false;
+    }
+    for (int i = 0; i < 3; i++) {
+      char c = s.charAt(i);
+      if (c < 'A' || c > 'Z') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** 1 to {@code max} characters, each printable ASCII without space (0x21-0x7e). */
+  private static boolean isPrintableAscii(String s, int max) {
+    if (s.isEmpty() || s.length() > max) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** ISO 4217 codes that are not money one can pay in: metals, funds units, test, none. */
