@@ -419,5 +419,14 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
   }
 
   @Override
+  public CompletionStage<Optional<Payment>> findPaymentByIdempotencyKey(
+      String clientId, String idempotencyKey) {
+    return read(
+        () ->
+            Optional.ofNullable(paymentsByKey.get(clientId + "\n" + idempotencyKey))
+                .map(payments::get));
+  }
+
+  @Override
   public void close() {}
 }

@@ -99,6 +99,23 @@ public abstract class PaymentStoreConformance {
   }
 
   @Test
+  void findByIdempotencyKeyWhenStoredThenThatPaymentElseEmpty() {
+    String key = TestRecords.idempotencyKey();
+    assertThat(await(store.findPaymentByIdempotencyKey("merchant-a", key))).isEmpty();
+    Payment payment = TestRecords.payment("merchant-a", key).build();
+    await(store.insertPaymentIfAbsent(payment, TestRecords.paymentEvent(payment)));
+
+    assertThat(await(store.findPaymentByIdempotencyKey("merchant-a", key))).contains(payment);
+    assertThat(await(store.findPaymentByIdempotencyKey("merchant-b", key)))
+        .as("keys are per client")
+        .isEmpty();
+    assertThat(await(store.findPaymentByIdempotencyKey("merchant-a", key + "x"))).isEmpty();
+    assertThat(await(store.findPaymentByIdempotencyKey("merchant-a", payment.id())))
+        .as("a payment id is not a key")
+        .isEmpty();
+  }
+
+  @Test
   void insertPaymentWhenKeyUsedBeforeThenFirstReturnedAndNoEvent() {
     String key = TestRecords.idempotencyKey();
     Payment first = TestRecords.payment("merchant-a", key).build();

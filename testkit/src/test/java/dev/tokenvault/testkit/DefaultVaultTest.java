@@ -444,6 +444,53 @@ class DefaultVaultTest {
   }
 
   @Test
+  void aRetryIsAnsweredFromTheStoreWithoutAskingTheAcquirerAgain() {
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    SimulatedAcquirer acquirer = new SimulatedAcquirer();
+    vault.close();
+    vault =
+        DefaultVault.builder()
+            .keyManager(keyManager)
+            .tokenStore(store)
+            .paymentStore(store)
+            .paymentProcessor(
+                (value, amount, currency) -> {
+                  asked.incrementAndGet();
+                  return acquirer.authorize(value, amount, currency);
+                })
+            .clock(clock)
+            .keyRingSettings(KeyRingSettings.DEFAULTS)
+            .build();
+    Token t = tokenize(VISA).token().token();
+    PayCommand cmd = new PayCommand(NS, t, 900, "EUR", "once-only");
+    PaymentResult first = await(vault.pay(cmd, TestContexts.merchant()));
+    int events = store.auditEvents().size();
+
+    PaymentResult retry = await(vault.pay(cmd, TestContexts.merchant()));
+    VaultException other =
+        failure(vault.pay(new PayCommand(NS, t, 901, "EUR", "once-only"), TestContexts.merchant()));
+
+    assertThat(asked).as("authorizations").hasValue(1);
+    assertThat(retry.created()).isFalse();
+    assertThat(retry.payment()).isEqualTo(first.payment());
+    assertThat(other.code()).isEqualTo("idempotency_key_reused");
+    assertThat(store.auditEvents()).as("a retry writes nothing").hasSize(events);
+  }
+
+  @Test
+  void aRetryAfterTheTokenWasDeletedStillGetsItsPayment() {
+    Token t = tokenize(VISA).token().token();
+    PayCommand cmd = new PayCommand(NS, t, 950, "EUR", "before-delete");
+    PaymentResult first = await(vault.pay(cmd, TestContexts.merchant()));
+    await(vault.delete(NS, t, TestContexts.merchant()));
+
+    PaymentResult retry = await(vault.pay(cmd, TestContexts.merchant()));
+
+    assertThat(retry.created()).isFalse();
+    assertThat(retry.payment()).isEqualTo(first.payment());
+  }
+
+  @Test
   void idempotencyKeyReusedForAnotherRequestIsAConflict() {
     Token t = tokenize(VISA).token().token();
     await(vault.pay(new PayCommand(NS, t, 500, "EUR", "k"), TestContexts.merchant()));

@@ -22,4 +22,14 @@ public interface PaymentStore {
   CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event);
 
   CompletionStage<Optional<Payment>> findPayment(String id);
+
+  /**
+   * The payment stored under (clientId, idempotencyKey), if any: what the vault checks before it
+   * asks the acquirer, so that a retry is answered from the store instead of authorizing again.
+   * A payment found here is durable, as one that {@link #insertPaymentIfAbsent} returns: an
+   * adapter whose commits are made durable after the fact (SQLite's log sync) completes the
+   * lookup only after the sync that covers what it read.
+   */
+  CompletionStage<Optional<Payment>> findPaymentByIdempotencyKey(
+      String clientId, String idempotencyKey);
 }

@@ -9,6 +9,7 @@ import dev.tokenvault.core.crypto.RecordCipher;
 import dev.tokenvault.core.keys.KeyManager;
 import dev.tokenvault.core.payment.Authorization;
 import dev.tokenvault.core.payment.Payment;
+import dev.tokenvault.core.payment.PaymentInsert;
 import dev.tokenvault.core.payment.PaymentProcessor;
 import dev.tokenvault.core.payment.PaymentStore;
 import dev.tokenvault.core.store.FingerprintFormat;
@@ -313,7 +314,30 @@ public final class DefaultVault implements Vault {
     String requestHash = requestHash(cmd);
     return keys.idempotencyPrf(ctx)
         .thenApply(prf -> IdempotencyRefs.compute(prf, clientId, cmd.idempotencyKey()))
-        .thenCompose(ref -> pay(cmd, ctx, clientId, ref, requestHash));
+        .thenCompose(
+            ref ->
+                // A retry is answered from the store, before the acquirer is asked again: a
+                // second authorization would hold the cardholder's funds twice.
+                payments
+                    .findPaymentByIdempotencyKey(clientId, ref)
+                    .thenCompose(
+                        stored ->
+                            stored.isPresent()
+                                ? CompletableFuture.completedFuture(
+                                    outcome(new PaymentInsert(stored.get(), false), requestHash))
+                                : pay(cmd, ctx, clientId, ref, requestHash)));
+  }
+
+  /** The caller's answer: a replay of another request under the same key is a conflict. */
+  private static PaymentResult outcome(PaymentInsert inserted, String requestHash) {
+    Payment p = inserted.payment();
+    if (!inserted.created() && !p.requestHash().equals(requestHash)) {
+      throw new VaultException(
+          VaultException.Kind.CONFLICT,
+          "idempotency_key_reused",
+          "this Idempotency-Key was used for a different request");
+    }
+    return new PaymentResult(p, inserted.created());
   }
 
   private CompletionStage<PaymentResult> pay(
@@ -363,17 +387,7 @@ public final class DefaultVault implements Vault {
                       .build();
               return payments.insertPaymentIfAbsent(payment, event);
             })
-        .thenApply(
-            inserted -> {
-              Payment p = inserted.payment();
-              if (!inserted.created() && !p.requestHash().equals(requestHash)) {
-                throw new VaultException(
-                    VaultException.Kind.CONFLICT,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for a different request");
-              }
-              return new PaymentResult(p, inserted.created());
-            });
+        .thenApply(inserted -> outcome(inserted, requestHash));
   }
 
   @Override

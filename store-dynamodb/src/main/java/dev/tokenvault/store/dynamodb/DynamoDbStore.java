@@ -932,6 +932,30 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
         "find payment", () -> get(tables.payments, Items.paymentKey(id)).map(Items::payment));
   }
 
+  /**
+   * Two consistent reads on the reader pool: the idempotency item, then its payment. DynamoDB
+   * acknowledges a transaction once it is durable, so whatever these reads see is.
+   */
+  @Override
+  public CompletionStage<Optional<Payment>> findPaymentByIdempotencyKey(
+      String clientId, String idempotencyKey) {
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    return onReader(
+        "find payment by idempotency key",
+        () ->
+            get(tables.payments, Items.paymentKey(Items.idempotencyId(clientId, idempotencyKey)))
+                .map(idem -> Items.str(idem, "payment_id"))
+                .map(
+                    id ->
+                        get(tables.payments, Items.paymentKey(id))
+                            .map(Items::payment)
+                            .orElseThrow(
+                                () ->
+                                    new StoreException(
+                                        "idempotency item names a missing payment", null))));
+  }
+
   // ---- lifecycle
 
   /** Waits for writes in flight, then stops the threads and closes the client. */

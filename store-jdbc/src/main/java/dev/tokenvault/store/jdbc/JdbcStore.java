@@ -774,15 +774,13 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
             tx.audit(event);
             return new PaymentInsert(payment, true);
           }
-          PreparedStatement select = tx.prepare(Rows.SELECT_PAYMENT_BY_KEY);
-          select.setString(1, payment.clientId());
-          select.setString(2, payment.idempotencyKey());
-          try (ResultSet rs = select.executeQuery()) {
-            if (rs.next()) {
-              return new PaymentInsert(Rows.payment(rs, dialect), false);
-            }
-          }
-          throw new StoreException("payment id already exists: " + payment.id(), null);
+          return paymentByKey(
+                  tx.prepare(Rows.SELECT_PAYMENT_BY_KEY),
+                  payment.clientId(),
+                  payment.idempotencyKey())
+              .map(existing -> new PaymentInsert(existing, false))
+              .orElseThrow(
+                  () -> new StoreException("payment id already exists: " + payment.id(), null));
         });
   }
 
@@ -790,6 +788,37 @@ public abstract sealed class JdbcStore implements TokenStore, PaymentStore
   public CompletionStage<Optional<Payment>> findPayment(String id) {
     Objects.requireNonNull(id, "id");
     return read(r -> r.findOne(Rows.SELECT_PAYMENT, id, rs -> Rows.payment(rs, dialect)));
+  }
+
+  /**
+   * Read first on a reader, which is cheap and is the answer when nothing is stored. A payment a
+   * reader finds may be one another request committed and whose log sync is still under way, so
+   * a crash could still lose it: it is read again on the writer, whose answer waits for the sync
+   * of the batch it ran in (the path of a retry only).
+   */
+  @Override
+  public CompletionStage<Optional<Payment>> findPaymentByIdempotencyKey(
+      String clientId, String idempotencyKey) {
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    return read(r -> paymentByKey(r.prepare(Rows.SELECT_PAYMENT_BY_KEY), clientId, idempotencyKey))
+        .thenCompose(
+            seen ->
+                seen.isEmpty()
+                    ? CompletableFuture.completedFuture(seen)
+                    : writer.submit(
+                        tx ->
+                            paymentByKey(
+                                tx.prepare(Rows.SELECT_PAYMENT_BY_KEY), clientId, idempotencyKey)));
+  }
+
+  private Optional<Payment> paymentByKey(PreparedStatement select, String clientId, String key)
+      throws SQLException {
+    select.setString(1, clientId);
+    select.setString(2, key);
+    try (ResultSet rs = select.executeQuery()) {
+      return rs.next() ? Optional.of(Rows.payment(rs, dialect)) : Optional.empty();
+    }
   }
 
   // ---- lifecycle
