@@ -32,7 +32,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -73,7 +72,7 @@ public class HotRoutes {
    * none (JSON is UTF-8). Clients see no difference; tests use it to tell the paths apart.
    */
   static final String JSON = "application/json";
-  private static final Pattern PAYMENT_PATH = Pattern.compile("/v1/payments/[A-Za-z0-9_-]{1,64}");
+  private static final String PAYMENTS = "/v1/payments/";
 
   /** Resolved at the first request: the routes are installed before the vault has started. */
   @Inject Instance<Vault> vaults;
@@ -139,8 +138,10 @@ public class HotRoutes {
    * Whether the raw path is exactly the route's (no trailing slash, no dot segment, no encoded
    * character): anything else is left to the REST layer.
    */
-  private static boolean exactPath(String path, String template) {
-    return template.endsWith("{id}") ? PAYMENT_PATH.matcher(path).matches() : path.equals(template);
+  static boolean exactPath(String path, String template) {
+    return template.endsWith("{id}")
+        ? path.startsWith(PAYMENTS) && PaymentsResource.isPaymentId(path, PAYMENTS.length())
+        : path.equals(template);
   }
 
   private <B> void route(RoutingContext rc, String template, String scope, Class<B> bodyType,
