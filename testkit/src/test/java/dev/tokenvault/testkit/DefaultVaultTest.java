@@ -445,7 +445,7 @@ class DefaultVaultTest {
 
   @Test
   void aRetryIsAnsweredFromTheStoreWithoutAskingTheAcquirerAgain() {
-    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    var asked = new java.util.concurrent.atomic.AtomicInteger();
     SimulatedAcquirer acquirer = new SimulatedAcquirer();
     vault.close();
     vault =
@@ -558,7 +558,8 @@ class DefaultVaultTest {
     byte[] input =
         java.nio.ByteBuffer.allocate(8 + c.length + k.length)
             .putInt(c.length).put(c).putInt(k.length).put(k).array();
-    return "ik_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(input));
+    byte[] reference = mac.doFinal(input);
+    return "ik_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(reference);
   }
 
   @Test

@@ -640,8 +640,8 @@ public final class DefaultVault implements Vault {
       java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(8 + client.length + k.length);
       input.putInt(client.length).put(client).putInt(k.length).put(k);
       try {
-        return PREFIX
-            + Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input.array(), 32));
+        byte[] mac = prf.compute(input.array(), 32);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(mac);
       } catch (java.security.GeneralSecurityException e) {
         throw new IllegalStateException("HMAC failed", e);
       } finally {

@@ -25,8 +25,11 @@ public interface Vault extends AutoCloseable {
   /**
    * Charges a token: detokenizes inside the vault, asks the {@code PaymentProcessor}, stores the
    * payment. Idempotent per (client, idempotency key): the same request again returns the same
-   * payment ({@code created == false}); a different request under the same key fails with
-   * {@link VaultException.Kind#CONFLICT} {@code idempotency_key_reused}.
+   * payment ({@code created == false}) from the store, without asking the processor again; a
+   * different request under the same key fails with {@link VaultException.Kind#CONFLICT} {@code
+   * idempotency_key_reused}. The key itself is never stored, only a keyed reference of it.
+   * Attempts that overlap before the first is stored may each reach the processor; one payment is
+   * kept and returned to all of them.
    */
   CompletionStage<PaymentResult> pay(PayCommand command, RequestContext ctx);
 
