@@ -563,6 +563,22 @@ class DefaultVaultTest {
   }
 
   @Test
+  void aFirstPaymentWhileTheKeyManagerIsDownFailsAsUnavailableAndTheNextOneWorks() {
+    Token t = tokenize(VISA).token().token();
+    keyManager.down(true);
+    VaultException e =
+        failure(vault.pay(new PayCommand(NS, t, 300, "EUR", "km-down"), TestContexts.merchant()));
+    assertThat(e.kind()).isEqualTo(VaultException.Kind.UNAVAILABLE);
+    assertThat(e.code()).isEqualTo("key_manager_unavailable");
+    assertThat(await(store.listDataKeys(KeyPurpose.IDEMPOTENCY, null))).isEmpty();
+
+    keyManager.down(false);
+    PaymentResult p =
+        await(vault.pay(new PayCommand(NS, t, 300, "EUR", "km-down"), TestContexts.merchant()));
+    assertThat(p.created()).isTrue();
+  }
+
+  @Test
   void aRetryAfterARestartFindsItsPayment() {
     Token t = tokenize(VISA).token().token();
     PayCommand cmd = new PayCommand(NS, t, 800, "EUR", UUID_WITH_A_CARD_RUN);
