@@ -478,6 +478,62 @@ class DefaultVaultTest {
   }
 
   @Test
+  void aRetryWhileTheFirstAttemptIsWithTheAcquirerWaitsForItInsteadOfAskingAgain()
+      throws Exception {
+    var asked = new java.util.concurrent.atomic.AtomicInteger();
+    var entered = new java.util.concurrent.CountDownLatch(1);
+    var answer = new java.util.concurrent.CountDownLatch(1);
+    SimulatedAcquirer acquirer = new SimulatedAcquirer();
+    vault.close();
+    vault =
+        DefaultVault.builder()
+            .keyManager(keyManager)
+            .tokenStore(store)
+            .paymentStore(store)
+            .paymentProcessor(
+                (value, amount, currency) -> {
+                  asked.incrementAndGet();
+                  entered.countDown();
+                  try {
+                    // bounded, so that a vault that asked again from this thread fails, not hangs
+                    answer.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return acquirer.authorize(value, amount, currency);
+                })
+            .clock(clock)
+            .keyRingSettings(KeyRingSettings.DEFAULTS)
+            .build();
+    Token t = tokenize(VISA).token().token();
+    PayCommand cmd = new PayCommand(NS, t, 1200, "EUR", "slow-acquirer");
+    var first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> vault.pay(cmd, TestContexts.merchant()))
+            .thenCompose(stage -> stage);
+    assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    var retries = new ArrayList<java.util.concurrent.CompletableFuture<PaymentResult>>();
+    for (int i = 0; i < 3; i++) {
+      retries.add(vault.pay(cmd, TestContexts.merchant()).toCompletableFuture());
+    }
+    var otherBody =
+        vault.pay(new PayCommand(NS, t, 1201, "EUR", "slow-acquirer"), TestContexts.merchant());
+    assertThat(retries).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+    answer.countDown();
+
+    PaymentResult made = first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(made.created()).isTrue();
+    for (var retry : retries) {
+      PaymentResult r = retry.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.created()).isFalse();
+      assertThat(r.payment()).isEqualTo(made.payment());
+    }
+    assertThat(failure(otherBody).code()).isEqualTo("idempotency_key_reused");
+    assertThat(asked).as("authorizations").hasValue(1);
+  }
+
+  @Test
   void aRetryAfterTheTokenWasDeletedStillGetsItsPayment() {
     Token t = tokenize(VISA).token().token();
     PayCommand cmd = new PayCommand(NS, t, 950, "EUR", "before-delete");

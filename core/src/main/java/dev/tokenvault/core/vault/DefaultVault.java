@@ -76,6 +76,12 @@ public final class DefaultVault implements Vault {
   private final ExecutorService ownedExecutor;
   private final VaultListener listener;
   private final SecureRandom random = new SecureRandom();
+  /**
+   * Payments under way in this process, by client and key reference: a retry that arrives while
+   * the first attempt is still running waits for it instead of asking the acquirer too.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<PaymentResult>>
+      paymentsUnderWay = new java.util.concurrent.ConcurrentHashMap<>();
 
   private DefaultVault(Builder b) {
     this.store = Objects.requireNonNull(b.store, "store");
@@ -314,18 +320,44 @@ public final class DefaultVault implements Vault {
     String requestHash = requestHash(cmd);
     return keys.idempotencyPrf(ctx)
         .thenApply(prf -> IdempotencyRefs.compute(prf, clientId, cmd.idempotencyKey()))
+        .thenCompose(ref -> payOnce(cmd, ctx, clientId, ref, requestHash));
+  }
+
+  /**
+   * A retry is answered from the store, before the acquirer is asked again: a second
+   * authorization would hold the cardholder's funds twice. A retry that arrives while an attempt
+   * with the same key is under way in this process waits for that attempt, then looks again.
+   * (Attempts on two processes at once, with a server database, may still each reach the
+   * acquirer; the store keeps one payment.)
+   */
+  private CompletionStage<PaymentResult> payOnce(
+      PayCommand cmd, RequestContext ctx, String clientId, String ref, String requestHash) {
+    String slot = clientId.length() + ":" + clientId + ref;
+    CompletableFuture<PaymentResult> mine = new CompletableFuture<>();
+    CompletableFuture<PaymentResult> underWay = paymentsUnderWay.putIfAbsent(slot, mine);
+    if (underWay != null) {
+      return underWay
+          .handle((result, error) -> null)
+          .thenCompose(ignored -> payOnce(cmd, ctx, clientId, ref, requestHash));
+    }
+    payments
+        .findPaymentByIdempotencyKey(clientId, ref)
         .thenCompose(
-            ref ->
-                // A retry is answered from the store, before the acquirer is asked again: a
-                // second authorization would hold the cardholder's funds twice.
-                payments
-                    .findPaymentByIdempotencyKey(clientId, ref)
-                    .thenCompose(
-                        stored ->
-                            stored.isPresent()
-                                ? CompletableFuture.completedFuture(
-                                    outcome(new PaymentInsert(stored.get(), false), requestHash))
-                                : pay(cmd, ctx, clientId, ref, requestHash)));
+            stored ->
+                stored.isPresent()
+                    ? CompletableFuture.completedFuture(
+                        outcome(new PaymentInsert(stored.get(), false), requestHash))
+                    : pay(cmd, ctx, clientId, ref, requestHash))
+        .whenComplete(
+            (result, error) -> {
+              paymentsUnderWay.remove(slot, mine);
+              if (error != null) {
+                mine.completeExceptionally(error);
+              } else {
+                mine.complete(result);
+              }
+            });
+    return mine;
   }
 
   /** The caller's answer: a replay of another request under the same key is a conflict. */

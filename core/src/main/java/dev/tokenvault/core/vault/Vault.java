@@ -28,8 +28,9 @@ public interface Vault extends AutoCloseable {
    * payment ({@code created == false}) from the store, without asking the processor again; a
    * different request under the same key fails with {@link VaultException.Kind#CONFLICT} {@code
    * idempotency_key_reused}. The key itself is never stored, only a keyed reference of it.
-   * Attempts that overlap before the first is stored may each reach the processor; one payment is
-   * kept and returned to all of them.
+   * An attempt that arrives while another with the same key is under way in this process waits
+   * for it; attempts under way at once in two processes may each reach the processor, and one
+   * payment is kept and returned to all of them.
    */
   CompletionStage<PaymentResult> pay(PayCommand command, RequestContext ctx);
 
