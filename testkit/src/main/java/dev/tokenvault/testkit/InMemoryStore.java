@@ -401,7 +401,7 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
   public CompletionStage<PaymentInsert> insertPaymentIfAbsent(Payment payment, AuditEvent event) {
     return write(
         () -> {
-          String key = payment.clientId() + "\n" + payment.idempotencyKey();
+          String key = keySlot(payment.clientId(), payment.idempotencyKey());
           String existing = paymentsByKey.get(key);
           if (existing != null) {
             return new PaymentInsert(payments.get(existing), false);
@@ -423,8 +423,12 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
       String clientId, String idempotencyKey) {
     return read(
         () ->
-            Optional.ofNullable(paymentsByKey.get(clientId + "\n" + idempotencyKey))
+            Optional.ofNullable(paymentsByKey.get(keySlot(clientId, idempotencyKey)))
                 .map(payments::get));
+  }
+
+  private static String keySlot(String clientId, String idempotencyKey) {
+    return clientId + "\n" + idempotencyKey;
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.tokenvault.core.audit.AuditEvent;
 import dev.tokenvault.core.audit.Outcome;
 import dev.tokenvault.core.audit.StoredAuditEvent;
 import dev.tokenvault.core.keys.LocalKeyManager;
+import dev.tokenvault.core.payment.PaymentProcessor;
 import dev.tokenvault.core.payment.PaymentStatus;
 import dev.tokenvault.core.payment.SimulatedAcquirer;
 import dev.tokenvault.core.keys.EncryptionContext;
@@ -67,11 +68,15 @@ class DefaultVaultTest {
   }
 
   private DefaultVault vault(KeyRingSettings settings) {
+    return vault(settings, new SimulatedAcquirer());
+  }
+
+  private DefaultVault vault(KeyRingSettings settings, PaymentProcessor processor) {
     return DefaultVault.builder()
         .keyManager(keyManager)
         .tokenStore(store)
         .paymentStore(store)
-        .paymentProcessor(new SimulatedAcquirer())
+        .paymentProcessor(processor)
         .clock(clock)
         .keyRingSettings(settings)
         .build();
@@ -449,18 +454,12 @@ class DefaultVaultTest {
     SimulatedAcquirer acquirer = new SimulatedAcquirer();
     vault.close();
     vault =
-        DefaultVault.builder()
-            .keyManager(keyManager)
-            .tokenStore(store)
-            .paymentStore(store)
-            .paymentProcessor(
-                (value, amount, currency) -> {
-                  asked.incrementAndGet();
-                  return acquirer.authorize(value, amount, currency);
-                })
-            .clock(clock)
-            .keyRingSettings(KeyRingSettings.DEFAULTS)
-            .build();
+        vault(
+            KeyRingSettings.DEFAULTS,
+            (value, amount, currency) -> {
+              asked.incrementAndGet();
+              return acquirer.authorize(value, amount, currency);
+            });
     Token t = tokenize(VISA).token().token();
     PayCommand cmd = new PayCommand(NS, t, 900, "EUR", "once-only");
     PaymentResult first = await(vault.pay(cmd, TestContexts.merchant()));
@@ -486,25 +485,19 @@ class DefaultVaultTest {
     SimulatedAcquirer acquirer = new SimulatedAcquirer();
     vault.close();
     vault =
-        DefaultVault.builder()
-            .keyManager(keyManager)
-            .tokenStore(store)
-            .paymentStore(store)
-            .paymentProcessor(
-                (value, amount, currency) -> {
-                  asked.incrementAndGet();
-                  entered.countDown();
-                  try {
-                    // bounded, so that a vault that asked again from this thread fails, not hangs
-                    answer.await(5, java.util.concurrent.TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                  }
-                  return acquirer.authorize(value, amount, currency);
-                })
-            .clock(clock)
-            .keyRingSettings(KeyRingSettings.DEFAULTS)
-            .build();
+        vault(
+            KeyRingSettings.DEFAULTS,
+            (value, amount, currency) -> {
+              asked.incrementAndGet();
+              entered.countDown();
+              try {
+                // bounded, so that a vault that asked again from this thread fails, not hangs
+                answer.await(5, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              return acquirer.authorize(value, amount, currency);
+            });
     Token t = tokenize(VISA).token().token();
     PayCommand cmd = new PayCommand(NS, t, 1200, "EUR", "slow-acquirer");
     var first =

@@ -671,15 +671,19 @@ public final class DefaultVault implements Vault {
       byte[] k = key.getBytes(StandardCharsets.UTF_8);
       java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(8 + client.length + k.length);
       input.putInt(client.length).put(client).putInt(k.length).put(k);
-      try {
-        byte[] mac = prf.compute(input.array(), 32);
-        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(mac);
-      } catch (java.security.GeneralSecurityException e) {
-        throw new IllegalStateException("HMAC failed", e);
-      } finally {
-        Arrays.fill(k, (byte) 0);
-        Arrays.fill(input.array(), (byte) 0);
-      }
+      Arrays.fill(k, (byte) 0);
+      return PREFIX + base64UrlPrf(prf, input.array());
+    }
+  }
+
+  /** base64url(the 32-byte output of {@code prf} on {@code input}); zeroes {@code input}. */
+  private static String base64UrlPrf(com.google.crypto.tink.prf.Prf prf, byte[] input) {
+    try {
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input, 32));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC failed", e);
+    } finally {
+      Arrays.fill(input, (byte) 0);
     }
   }
 
@@ -702,14 +706,8 @@ public final class DefaultVault implements Vault {
       byte[] input = new byte[label.length + 1 + value.length];
       System.arraycopy(label, 0, input, 0, label.length);
       System.arraycopy(value, 0, input, label.length + 1, value.length);
-      try {
-        return FingerprintFormat.prefix(version)
-            + Base64.getUrlEncoder().withoutPadding().encodeToString(prf.compute(input, 32));
-      } catch (java.security.GeneralSecurityException e) {
-        throw new IllegalStateException("HMAC failed", e);
-      } finally {
-        Arrays.fill(input, (byte) 0);
-      }
+      String mac = base64UrlPrf(prf, input);
+      return FingerprintFormat.prefix(version) + mac;
     }
   }
 }

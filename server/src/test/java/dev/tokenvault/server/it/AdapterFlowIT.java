@@ -96,6 +96,14 @@ abstract class AdapterFlowIT {
     return node != null && node.isTextual() && node.asText().equals(expected);
   }
 
+  /** A new random token for {@code card}, kept in {@link #tokens} for the later checks. */
+  String keptToken(String bearer, String card) {
+    String token = Http.json(http.postJson("/v1/tokens", bearer,
+        "{\"type\":\"card\",\"value\":\"" + card + "\"}")).get("token").asText();
+    tokens.put(token, card);
+    return token;
+  }
+
   HttpRequest payment(String bearer, String key, String body) {
     return http.request("/v1/payments", bearer).header("Content-Type", "application/json")
         .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -191,9 +199,7 @@ abstract class AdapterFlowIT {
   @Order(4)
   void paymentCreateReplayAndRead() {
     String tok = token("payments.tokenize payments.create payments.read");
-    String token = Http.json(http.postJson("/v1/tokens", tok,
-        "{\"type\":\"card\",\"value\":\"" + VISA + "\"}")).get("token").asText();
-    tokens.put(token, VISA);
+    String token = keptToken(tok, VISA);
     String body = "{\"token\":\"" + token + "\",\"amount\":1999,\"currency\":\"EUR\"}";
     HttpResponse<String> p1 = http.send(payment(tok, "flow-order-1", body));
     assertThat(p1.statusCode()).isEqualTo(201);
@@ -215,9 +221,7 @@ abstract class AdapterFlowIT {
   @Order(5)
   void sixteenConcurrentRetriesOfOneKeyMakeOnePayment() {
     String tok = token("payments.tokenize payments.create");
-    String token = Http.json(http.postJson("/v1/tokens", tok,
-        "{\"type\":\"card\",\"value\":\"" + MASTERCARD + "\"}")).get("token").asText();
-    tokens.put(token, MASTERCARD);
+    String token = keptToken(tok, MASTERCARD);
     String body = "{\"token\":\"" + token + "\",\"amount\":500,\"currency\":\"USD\"}";
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
@@ -245,9 +249,7 @@ abstract class AdapterFlowIT {
   @Order(6)
   void idempotencyKeysHoldingCardNumbersAreAcceptedAndNeverStored() {
     String tok = token("payments.tokenize payments.create");
-    String token = Http.json(http.postJson("/v1/tokens", tok,
-        "{\"type\":\"card\",\"value\":\"" + AMEX + "\"}")).get("token").asText();
-    tokens.put(token, AMEX);
+    String token = keptToken(tok, AMEX);
     String body = "{\"token\":\"" + token + "\",\"amount\":4200,\"currency\":\"USD\"}";
     for (String key : List.of("order-" + VISA, "41111111-1111-1111-a111-0123456789ab")) {
       HttpResponse<String> first = http.send(payment(tok, key, body));

@@ -884,17 +884,10 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     return writer.submit(
         "insert payment",
         () -> {
-          Map<String, AttributeValue> idemKey =
-              Items.paymentKey(Items.idempotencyId(payment.clientId(), payment.idempotencyKey()));
-          Optional<Map<String, AttributeValue>> idem = get(tables.payments, idemKey);
-          if (idem.isPresent()) {
-            String id = Items.str(idem.get(), "payment_id");
-            Payment existing =
-                get(tables.payments, Items.paymentKey(id))
-                    .map(Items::payment)
-                    .orElseThrow(
-                        () -> new StoreException("idempotency item names a missing payment", null));
-            return new BatchWriter.Done<>(new PaymentInsert(existing, false));
+          Optional<Payment> existing =
+              paymentUnderKey(payment.clientId(), payment.idempotencyKey());
+          if (existing.isPresent()) {
+            return new BatchWriter.Done<>(new PaymentInsert(existing.get(), false));
           }
           Map<String, String> idName = Map.of("#id", "id");
           return new BatchWriter.Write<>(
@@ -942,18 +935,19 @@ public final class DynamoDbStore implements TokenStore, PaymentStore {
     Objects.requireNonNull(clientId, "clientId");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
     return onReader(
-        "find payment by idempotency key",
-        () ->
-            get(tables.payments, Items.paymentKey(Items.idempotencyId(clientId, idempotencyKey)))
-                .map(idem -> Items.str(idem, "payment_id"))
-                .map(
-                    id ->
-                        get(tables.payments, Items.paymentKey(id))
-                            .map(Items::payment)
-                            .orElseThrow(
-                                () ->
-                                    new StoreException(
-                                        "idempotency item names a missing payment", null))));
+        "find payment by idempotency key", () -> paymentUnderKey(clientId, idempotencyKey));
+  }
+
+  /** The payment a key's idempotency item names: two consistent reads. */
+  private Optional<Payment> paymentUnderKey(String clientId, String idempotencyKey) {
+    return get(tables.payments, Items.paymentKey(Items.idempotencyId(clientId, idempotencyKey)))
+        .map(
+            idem ->
+                get(tables.payments, Items.paymentKey(Items.str(idem, "payment_id")))
+                    .map(Items::payment)
+                    .orElseThrow(
+                        () ->
+                            new StoreException("idempotency item names a missing payment", null)));
   }
 
   // ---- lifecycle
