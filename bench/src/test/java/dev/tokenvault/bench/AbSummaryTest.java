@@ -1,0 +1,118 @@
+package dev.tokenvault.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench/ab.sh --summarize}: the paired A/B table that lever measurements in bench/README
+ * rely on. The results files here have the layout {@code bench/run.sh} writes; only the numbers
+ * are made up, so that each verdict is known in advance.
+ */
+class AbSummaryTest {
+  private static final Path SCRIPT = Path.of("ab.sh");
+
+  @TempDir Path dir;
+
+  @Test
+  void eachBuildIsJudgedAgainstItsOwnRunsCeiling() throws Exception {
+    // B's tokenize has more req/s in round 1 but a faster ceiling in the same run: it is behind.
+    Path a1 = results("a1", 20000, 8000, 10000);
+    Path b1 = results("b1", 25000, 9000, 10100);
+    Path a2 = results("a2", 20000, 8000, 10000);
+    Path b2 = results("b2", 20000, 6800, 10500);
+
+    Output out = summarize(a1, b1, a2, b2);
+
+    assertThat(out.status).isZero();
+    assertThat(out.lines)
+        .contains(
+            "tokenize    B/A 0.85-0.90 over 2 round(s): B behind by 3% or more in every round",
+            "ceiling     B/A 1.00-1.25 over 2 round(s): no difference of 3% or more in every round");
+    assertThat(out.lines).anyMatch(l -> l.matches("tokenize +1 +8000 +9000 .* 0\\.90 .*"));
+  }
+
+  @Test
+  void aDifferenceSmallerThanTheMachinesDriftIsNotCalled() throws Exception {
+    // detokenize against the ceiling: 1.01 in round 1, 1.05 in round 2
+    Output out =
+        summarize(
+            results("a1", 20000, 8000, 10000),
+            results("b1", 20000, 8000, 10100),
+            results("a2", 20000, 8000, 10000),
+            results("b2", 20000, 8000, 10500));
+
+    assertThat(out.lines)
+        .contains(
+            "detokenize  B/A 1.01-1.05 over 2 round(s): no difference of 3% or more in every round");
+
+    Output ahead =
+        summarize(
+            results("c1", 20000, 8000, 10000),
+            results("d1", 20000, 8000, 10400),
+            results("c2", 20000, 8000, 10000),
+            results("d2", 20000, 8000, 10500));
+    assertThat(ahead.lines)
+        .contains("detokenize  B/A 1.04-1.05 over 2 round(s): B ahead by 3% or more in every round");
+  }
+
+  @Test
+  void filesThatDoNotComeInPairsAreRefused() throws Exception {
+    Output out = summarize(results("a1", 20000, 8000, 10000));
+
+    assertThat(out.status).isNotZero();
+    assertThat(out.lines).containsExactly("ab: --summarize needs A and B files in pairs");
+  }
+
+  /** A results file as bench/run.sh writes it, with ceiling, tokenize and detokenize rows. */
+  private Path results(String name, int ceiling, int tokenize, int detokenize) throws IOException {
+    String header =
+        "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | × nginx |"
+            + " × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |"
+            + " writes/commit | log sync ms | slow syncs/s | slow commits/s |"
+            + " writer paused ms/s |\n"
+            + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|"
+            + "---:|---:|\n";
+    String text =
+        "# tokenvault HTTP load harness: 2026-11-24T08:00Z\n\n- commit: 0000000\n\n"
+            + header
+            + row("ceiling", ceiling, ceiling)
+            + row("tokenize", tokenize, ceiling)
+            + row("detokenize", detokenize, ceiling)
+            + "\n- ceiling = `GET /v1/payments/{id}` of an existing payment (200).\n";
+    Path file = dir.resolve(name + ".md");
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private static String row(String scenario, int rps, int ceiling) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "| %s | %d | 5.00 | 30.00 | 60.00 | 0 | 0 | n/a | %.2f | 1.00 1.00 1.00 |"
+            + " 120/25/0/15 | 130 | 0.5 | 26.0 | 1.20 | 1.0 | 0.5 | 15.0 |%n",
+        scenario,
+        rps,
+        (double) rps / ceiling);
+  }
+
+  private record Output(int status, List<String> lines) {}
+
+  private static Output summarize(Path... files) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "--summarize"));
+    for (Path f : files) {
+      command.add(f.toString());
+    }
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new Output(p.exitValue(), text.lines().toList());
+  }
+}
