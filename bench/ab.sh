@@ -12,7 +12,7 @@
 # The summary pairs each round's A with its B: "B/A" is the ratio of req/s divided by the same
 # run's ceiling req/s (plain req/s without a ceiling row, and for the ceiling and nginx rows), so
 # each build is judged against its own run's ceiling. A difference is called only when every
-# round shows it, by 3% or more: this machine's runs drift more than that within the hour.
+# round shows it, by 3% or more, in two rounds or more: this machine drifts more than that.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -72,7 +72,8 @@ summarize() {
             p99[s, r, "A"], p99[s, r, "B"]
         }
         if (paired == 0) continue
-        verdict = (above == paired) ? "B ahead by 3% or more in every round" \
+        verdict = (paired < 2) ? "one round: no call, run two or more" \
+          : (above == paired) ? "B ahead by 3% or more in every round" \
           : (below == paired) ? "B behind by 3% or more in every round" \
           : "no difference of 3% or more in every round"
         printf "%-11s B/A %.2f-%.2f over %d round(s): %s\n", s, lo, hi, paired, verdict
@@ -133,14 +134,17 @@ done
 
 # run_http SIDE ROUND: one bench/run.sh in SIDE's worktree; prints the results file it copied.
 run_http() {
-  local dir="$WORK/${1,,}" out="$WORK/run-$1-$2.log" made
+  local dir="$WORK/${1,,}" out="$WORK/run-$1-$2.log" made dest
   log "round $2, $1: bench/run.sh ${RUN_ARGS[*]}"
   "$dir/bench/run.sh" "${RUN_ARGS[@]}" >"$out" 2>&1 || { tail -20 "$out" >&2; die "$1 failed"; }
   made="$(sed -n 's/^bench: results written to //p' "$out" | tail -1)"
   [[ -n "$made" && -f "$dir/$made" ]] || die "$1: no results file in $out"
   mkdir -p "$ROOT/bench/results"
-  cp "$dir/$made" "$ROOT/bench/results/"
-  echo "$ROOT/$made"
+  # Files are named by minute and commit: two short runs of one commit can share a name.
+  dest="$ROOT/$made"
+  [[ -e "$dest" ]] && dest="${dest%.md}-ab-${1,,}$2.md"
+  cp "$dir/$made" "$dest"
+  echo "$dest"
 }
 
 # run_writer SIDE ROUND: one WriterCost run; prints its "ops/s wall" line.

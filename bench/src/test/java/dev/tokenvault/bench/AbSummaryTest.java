@@ -65,6 +65,15 @@ class AbSummaryTest {
   }
 
   @Test
+  void oneRoundCallsNothing() throws Exception {
+    Output out =
+        summarize(results("a1", 20000, 8000, 10000), results("b1", 20000, 6000, 10000));
+
+    assertThat(out.lines)
+        .contains("tokenize    B/A 0.75-0.75 over 1 round(s): one round: no call, run two or more");
+  }
+
+  @Test
   void filesThatDoNotComeInPairsAreRefused() throws Exception {
     Output out = summarize(results("a1", 20000, 8000, 10000));
 
