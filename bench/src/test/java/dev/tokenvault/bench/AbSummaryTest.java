@@ -23,10 +23,10 @@ class AbSummaryTest {
   @TempDir Path dir;
 
   @Test
-  void eachBuildIsJudgedAgainstItsOwnRunsCeiling() throws Exception {
-    // B's tokenize has more req/s in round 1 but a faster ceiling in the same run: it is behind.
+  void eachRoundShowsBothRatiosAndTheCeilingRatioIsAgainstEachRunsOwnCeiling() throws Exception {
+    // Round 1: B's tokenize has 15% more req/s, but its run's ceiling was 25% faster.
     Path a1 = results("a1", 20000, 8000, 10000);
-    Path b1 = results("b1", 25000, 9000, 10100);
+    Path b1 = results("b1", 25000, 9200, 10100);
     Path a2 = results("a2", 20000, 8000, 10000);
     Path b2 = results("b2", 20000, 6800, 10500);
 
@@ -34,15 +34,48 @@ class AbSummaryTest {
 
     assertThat(out.status).isZero();
     assertThat(out.lines)
+        .anyMatch(l -> l.matches("tokenize +1 +8000 +9200 .* 1\\.15 +0\\.92 .*"));
+    assertThat(out.lines)
         .contains(
-            "tokenize    B/A 0.85-0.90 over 2 round(s): B behind by 3% or more in every round",
-            "ceiling     B/A 1.00-1.25 over 2 round(s): no difference of 3% or more in every round");
-    assertThat(out.lines).anyMatch(l -> l.matches("tokenize +1 +8000 +9000 .* 0\\.90 .*"));
+            "tokenize    B/A 0.85-1.15, x ceiling 0.85-0.92, 2 round(s):"
+                + " no difference of 3% or more in every round",
+            "ceiling     B/A 1.00-1.25, x ceiling 1.00-1.25, 2 round(s):"
+                + " no difference of 3% or more in every round");
+  }
+
+  @Test
+  void aDifferenceBothRatiosShowInEveryRoundIsCalled() throws Exception {
+    Output out =
+        summarize(
+            results("a1", 20000, 8000, 10000),
+            results("b1", 20000, 6800, 10000),
+            results("a2", 20000, 8000, 10000),
+            results("b2", 22000, 7200, 10000));
+
+    assertThat(out.lines)
+        .contains(
+            "tokenize    B/A 0.85-0.90, x ceiling 0.82-0.85, 2 round(s):"
+                + " B behind by 3% or more in every round");
+  }
+
+  @Test
+  void aGainInReqPerSecondThatTheCeilingRatioDoesNotShowIsNotCalled() throws Exception {
+    // The A/A run of session 12: one commit against itself, detokenize +9% and +10% in req/s.
+    Output out =
+        summarize(
+            results("a1", 18635, 7729, 8288),
+            results("b1", 20980, 6980, 8999),
+            results("a2", 18714, 7638, 8970),
+            results("b2", 17274, 7788, 9825));
+
+    assertThat(out.lines)
+        .contains(
+            "detokenize  B/A 1.09-1.10, x ceiling 0.96-1.19, 2 round(s):"
+                + " no difference of 3% or more in every round");
   }
 
   @Test
   void aDifferenceSmallerThanTheMachinesDriftIsNotCalled() throws Exception {
-    // detokenize against the ceiling: 1.01 in round 1, 1.05 in round 2
     Output out =
         summarize(
             results("a1", 20000, 8000, 10000),
@@ -52,7 +85,8 @@ class AbSummaryTest {
 
     assertThat(out.lines)
         .contains(
-            "detokenize  B/A 1.01-1.05 over 2 round(s): no difference of 3% or more in every round");
+            "detokenize  B/A 1.01-1.05, x ceiling 1.01-1.05, 2 round(s):"
+                + " no difference of 3% or more in every round");
 
     Output ahead =
         summarize(
@@ -61,7 +95,9 @@ class AbSummaryTest {
             results("c2", 20000, 8000, 10000),
             results("d2", 20000, 8000, 10500));
     assertThat(ahead.lines)
-        .contains("detokenize  B/A 1.04-1.05 over 2 round(s): B ahead by 3% or more in every round");
+        .contains(
+            "detokenize  B/A 1.04-1.05, x ceiling 1.04-1.05, 2 round(s):"
+                + " B ahead by 3% or more in every round");
   }
 
   @Test
@@ -70,7 +106,9 @@ class AbSummaryTest {
         summarize(results("a1", 20000, 8000, 10000), results("b1", 20000, 6000, 10000));
 
     assertThat(out.lines)
-        .contains("tokenize    B/A 0.75-0.75 over 1 round(s): one round: no call, run two or more");
+        .contains(
+            "tokenize    B/A 0.75-0.75, x ceiling 0.75-0.75, 1 round(s):"
+                + " one round: no call, run two or more");
   }
 
   @Test
