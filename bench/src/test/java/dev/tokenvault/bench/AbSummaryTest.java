@@ -22,15 +22,18 @@ class AbSummaryTest {
 
   @TempDir Path dir;
 
+  /** Results files written so far in this test (their names are numbered). */
+  private int files;
+
   @Test
   void eachRoundShowsBothRatiosAndTheCeilingRatioIsAgainstEachRunsOwnCeiling() throws Exception {
     // Round 1: B's tokenize has 15% more req/s, but its run's ceiling was 25% faster.
-    Path a1 = results("a1", 20000, 8000, 10000);
-    Path b1 = results("b1", 25000, 9200, 10100);
-    Path a2 = results("a2", 20000, 8000, 10000);
-    Path b2 = results("b2", 20000, 6800, 10500);
-
-    Output out = summarize(a1, b1, a2, b2);
+    Output out =
+        summarize(
+            rates(20000, 8000, 10000),
+            rates(25000, 9200, 10100),
+            rates(20000, 8000, 10000),
+            rates(20000, 6800, 10500));
 
     assertThat(out.status).isZero();
     assertThat(out.lines)
@@ -47,10 +50,10 @@ class AbSummaryTest {
   void aDifferenceBothRatiosShowInEveryRoundIsCalled() throws Exception {
     Output out =
         summarize(
-            results("a1", 20000, 8000, 10000),
-            results("b1", 20000, 6800, 10000),
-            results("a2", 20000, 8000, 10000),
-            results("b2", 22000, 7200, 10000));
+            rates(20000, 8000, 10000),
+            rates(20000, 6800, 10000),
+            rates(20000, 8000, 10000),
+            rates(22000, 7200, 10000));
 
     assertThat(out.lines)
         .contains(
@@ -63,10 +66,10 @@ class AbSummaryTest {
     // The A/A run of session 12: one commit against itself, detokenize +9% and +10% in req/s.
     Output out =
         summarize(
-            results("a1", 18635, 7729, 8288),
-            results("b1", 20980, 6980, 8999),
-            results("a2", 18714, 7638, 8970),
-            results("b2", 17274, 7788, 9825));
+            rates(18635, 7729, 8288),
+            rates(20980, 6980, 8999),
+            rates(18714, 7638, 8970),
+            rates(17274, 7788, 9825));
 
     assertThat(out.lines)
         .contains(
@@ -78,10 +81,10 @@ class AbSummaryTest {
   void aDifferenceSmallerThanTheMachinesDriftIsNotCalled() throws Exception {
     Output out =
         summarize(
-            results("a1", 20000, 8000, 10000),
-            results("b1", 20000, 8000, 10100),
-            results("a2", 20000, 8000, 10000),
-            results("b2", 20000, 8000, 10500));
+            rates(20000, 8000, 10000),
+            rates(20000, 8000, 10100),
+            rates(20000, 8000, 10000),
+            rates(20000, 8000, 10500));
 
     assertThat(out.lines)
         .contains(
@@ -90,10 +93,10 @@ class AbSummaryTest {
 
     Output ahead =
         summarize(
-            results("c1", 20000, 8000, 10000),
-            results("d1", 20000, 8000, 10400),
-            results("c2", 20000, 8000, 10000),
-            results("d2", 20000, 8000, 10500));
+            rates(20000, 8000, 10000),
+            rates(20000, 8000, 10400),
+            rates(20000, 8000, 10000),
+            rates(20000, 8000, 10500));
     assertThat(ahead.lines)
         .contains(
             "detokenize  B/A 1.04-1.05, x ceiling 1.04-1.05, 2 round(s):"
@@ -103,7 +106,7 @@ class AbSummaryTest {
   @Test
   void oneRoundCallsNothing() throws Exception {
     Output out =
-        summarize(results("a1", 20000, 8000, 10000), results("b1", 20000, 6000, 10000));
+        summarize(rates(20000, 8000, 10000), rates(20000, 6000, 10000));
 
     assertThat(out.lines)
         .contains(
@@ -113,14 +116,19 @@ class AbSummaryTest {
 
   @Test
   void filesThatDoNotComeInPairsAreRefused() throws Exception {
-    Output out = summarize(results("a1", 20000, 8000, 10000));
+    Output out = summarize(rates(20000, 8000, 10000));
 
     assertThat(out.status).isNotZero();
     assertThat(out.lines).containsExactly("ab: --summarize needs A and B files in pairs");
   }
 
+  /** One run's req/s: the ceiling route, tokenize and detokenize. */
+  private static int[] rates(int ceiling, int tokenize, int detokenize) {
+    return new int[] {ceiling, tokenize, detokenize};
+  }
+
   /** A results file as bench/run.sh writes it, with ceiling, tokenize and detokenize rows. */
-  private Path results(String name, int ceiling, int tokenize, int detokenize) throws IOException {
+  private Path results(int[] rates) throws IOException {
     String header =
         "| scenario | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | × nginx |"
             + " × ceiling | load avg | CPU % vault/wrk/nginx/other | vault CPU µs/req | JIT s |"
@@ -131,11 +139,11 @@ class AbSummaryTest {
     String text =
         "# tokenvault HTTP load harness: 2026-11-24T08:00Z\n\n- commit: 0000000\n\n"
             + header
-            + row("ceiling", ceiling, ceiling)
-            + row("tokenize", tokenize, ceiling)
-            + row("detokenize", detokenize, ceiling)
+            + row("ceiling", rates[0], rates[0])
+            + row("tokenize", rates[1], rates[0])
+            + row("detokenize", rates[2], rates[0])
             + "\n- ceiling = `GET /v1/payments/{id}` of an existing payment (200).\n";
-    Path file = dir.resolve(name + ".md");
+    Path file = dir.resolve("run" + (++files) + ".md");
     Files.writeString(file, text, StandardCharsets.UTF_8);
     return file;
   }
@@ -152,10 +160,11 @@ class AbSummaryTest {
 
   private record Output(int status, List<String> lines) {}
 
-  private static Output summarize(Path... files) throws Exception {
+  /** {@code ab.sh --summarize} over one results file per run, A and B of each round in turn. */
+  private Output summarize(int[]... runs) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), "--summarize"));
-    for (Path f : files) {
-      command.add(f.toString());
+    for (int[] run : runs) {
+      command.add(results(run).toString());
     }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
