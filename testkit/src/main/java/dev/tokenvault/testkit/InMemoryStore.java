@@ -134,8 +134,9 @@ public final class InMemoryStore implements TokenStore, PaymentStore {
   public CompletionStage<List<StoredAuditEvent>> query(AuditQuery q) {
     return read(
         () ->
-            audit.stream()
-                .filter(s -> s.sequence() > q.afterSequence())
+            // Sequence n is at index n - 1: a page starts where the last one ended, not at the
+            // first event (the audit checkpointer pages through every event this way).
+            audit.subList((int) Math.min(q.afterSequence(), audit.size()), audit.size()).stream()
                 .filter(s -> q.eventName() == null || q.eventName().equals(s.event().eventName()))
                 .filter(s -> q.principal() == null || q.principal().equals(s.event().actor().principal()))
                 .filter(s -> q.clientId() == null || q.clientId().equals(s.event().actor().clientId()))
