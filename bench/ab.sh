@@ -168,29 +168,29 @@ if [[ -n "$WRITER" ]]; then
   done
 fi
 
-FILES=()
-declare -A WLINE=()
+# What each run gave, A then B for each round whatever order they ran in: its results file, or
+# WriterCost's "ops/s wall" line with --writer.
+GAVE=()
 for ((round = 1; round <= ROUNDS; round++)); do
   order=(A B)
   (( round % 2 == 0 )) && order=(B A)
+  declare -A this=()
   for side in "${order[@]}"; do
     if [[ -n "$WRITER" ]]; then
-      WLINE[$side,$round]="$(run_writer "$side" "$round")"
+      this[$side]="$(run_writer "$side" "$round")"
     else
-      WLINE[$side,$round]="$(run_http "$side" "$round")"
+      this[$side]="$(run_http "$side" "$round")"
     fi
   done
-  FILES+=("${WLINE[A,$round]}" "${WLINE[B,$round]}")
+  GAVE+=("${this[A]}" "${this[B]}")
 done
 
 echo "A = ${COMMIT[A]:0:7}, B = ${COMMIT[B]:0:7}, $ROUNDS round(s), order A B / B A alternating"
 if [[ -z "$WRITER" ]]; then
-  echo "results files: ${FILES[*]#"$ROOT"/}"
-  summarize "${FILES[@]}"
+  echo "results files: ${GAVE[*]#"$ROOT"/}"
+  summarize "${GAVE[@]}"
 else
-  for ((round = 1; round <= ROUNDS; round++)); do
-    printf '%s\n%s\n' "${WLINE[A,$round]}" "${WLINE[B,$round]}"
-  done | awk -v what="$WRITER" '
+  printf '%s\n' "${GAVE[@]}" | awk -v what="$WRITER" '
     {
       for (i = 1; i < NF; i++) {
         if ($(i + 1) == "ops/s") rate = $i
